@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages loom builds and tests with. Safe to rerun; skips apt when all are present.
+set -euo pipefail
+packages=(cmake ninja-build g++ pkg-config nlohmann-json3-dev libpcre2-dev libutf8proc-dev libcli11-dev
+          libgtest-dev libgmock-dev libbenchmark-dev sentencepiece libsentencepiece-dev clang libclang-rt-14-dev
+          python3 python3-pip unzip)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
