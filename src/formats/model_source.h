@@ -1,0 +1,40 @@
+// One loader for everything a user can point loom at:
+//   - a .gguf file (weights + metadata + tokenizer in metadata), or
+//   - a Hugging Face folder: config.json, model.safetensors or model.safetensors.index.json + shards,
+//     tokenizer.json (+ tokenizer_config.json), or spiece.model / sentencepiece.bpe.model.
+// Opening costs metadata only: tensors are views into mapped files.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "formats/weight_map.h"
+
+namespace loom {
+
+class GgufFile;  // formats/gguf.h
+
+enum class SourceFormat { Gguf, HuggingFace };
+
+struct ModelSource {
+    std::string path;     // what the user gave
+    SourceFormat format;
+    WeightMap weights;
+    std::string architecture;  // GGUF general.architecture, or HF config.json model_type ("llama", "gpt2", ...)
+
+    // Exactly one of these is set, by format:
+    std::shared_ptr<const GgufFile> gguf;  // GGUF metadata (tokenizer.ggml.*, <arch>.* hyperparameters)
+    nlohmann::json hf_config;              // HF config.json
+
+    // HF folders only ("" where absent):
+    std::string tokenizer_json_path;
+    std::string tokenizer_config_path;
+    std::string sentencepiece_model_path;
+    std::string generation_config_path;
+};
+
+// Throws loom::Error with the path and what is wrong (missing file, bad header, unknown dtype, ...).
+ModelSource open_model_source(const std::string& path);
+
+}  // namespace loom
