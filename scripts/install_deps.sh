@@ -14,3 +14,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# Python packages the tests use to regenerate tiny random-weight model folders (numpy + safetensors only;
+# the goldens themselves were made with transformers/tokenizers and are committed, so CI needs no torch).
+python3 - <<'PY' 2>/dev/null || python3 -m pip install --quiet numpy safetensors
+import numpy, safetensors
+PY
