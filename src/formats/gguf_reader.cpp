@@ -238,10 +238,11 @@ class GgufParser {
             throw fail("innermost dimension " + std::to_string(inner) + " is not a multiple of the " +
                            dtype->name + " block size " + std::to_string(dtype->block_size),
                        at);
-        uint64_t row =
-            inner / dtype->block_size * dtype->block_bytes;  // cannot overflow: block_bytes <= block_size*8
+        uint64_t row = 0;
         uint64_t rows = inner == 0 ? 0 : numel / inner;
-        if (mul_overflows(row, rows, &info.nbytes)) throw fail("tensor byte size overflows 64 bits", at);
+        if (mul_overflows(inner / dtype->block_size, dtype->block_bytes, &row) ||
+            mul_overflows(row, rows, &info.nbytes))
+            throw fail("tensor byte size overflows 64 bits", at);
 
         at = in_.offset();
         info.offset = in_.read<uint64_t>("tensor data offset");
