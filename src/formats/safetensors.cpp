@@ -123,15 +123,19 @@ size_t read_safetensors(std::span<const uint8_t> bytes, std::shared_ptr<const vo
     for (const auto& [tensor, value] : header.items()) {
         if (tensor == "__metadata__") continue;
         Entry entry = parse_entry(tensor, value, name, data_size);
-        uint64_t element_bytes = dtype_info(entry.dtype).block_bytes;
-        if ((data_start + entry.begin) % element_bytes != 0)
-            throw Error("data for " + std::string(dtype_name(entry.dtype)) + " starts at file byte " +
-                        std::to_string(data_start + entry.begin) + ", not aligned to its element size")
-                .file(name)
-                .tensor(tensor);
         if (weights.contains(tensor))
             throw Error("tensor appears in more than one file").file(name).tensor(tensor);
-        weights.add(tensor, Tensor(entry.dtype, entry.shape, bytes.data() + data_start + entry.begin, owner));
+        const uint8_t* data = bytes.data() + data_start + entry.begin;
+        uint64_t element_bytes = dtype_info(entry.dtype).block_bytes;
+        if (reinterpret_cast<uintptr_t>(data) % element_bytes == 0) {
+            weights.add(tensor, Tensor(entry.dtype, entry.shape, data, owner));
+        } else {
+            // Files written before the reference library padded its header can leave data unaligned for its
+            // element type; such a tensor is copied into aligned memory instead of viewed.
+            Tensor copy = Tensor::zeros(entry.dtype, entry.shape);
+            std::memcpy(copy.mutable_data(), data, static_cast<size_t>(entry.end - entry.begin));
+            weights.add(tensor, std::move(copy));
+        }
         ++added;
     }
     return added;

@@ -4,9 +4,9 @@
 // WeightMap.
 //
 // Checked before use: header length against the file, JSON syntax and shape of every entry, dtype, offsets
-// inside the data section with end >= begin, byte size == numel * element size, no overflow, element
-// alignment.
-// `__metadata__` is ignored.
+// inside the data section with end >= begin, byte size == numel * element size, no overflow. `__metadata__`
+// is ignored. A tensor whose data is not aligned for its element type (files written before the reference
+// library padded its header) is copied into aligned memory rather than viewed.
 #pragma once
 
 #include <cstdint>
