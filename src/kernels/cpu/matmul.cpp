@@ -1,0 +1,123 @@
+// matmul dispatcher: validates shapes, picks the variant's kernel for the dtype, converts activations once,
+// and splits the work across threads.
+#include "kernels/cpu/matmul.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/parallel.h"
+#include "kernels/cpu/act_quant.h"
+#include "kernels/cpu/matmul_kernels.h"
+
+namespace loom {
+namespace {
+
+using namespace kernels;
+
+// From this many rows of x on, packing W panels into f32 pays for itself (measured with bench/).
+constexpr int64_t kGemmMinRows = 16;
+// Work units of W rows handed to a thread: small enough to balance, large enough that a split costs
+// far less than the rows' work. Multiple of the gemm microkernels' column tile.
+constexpr int64_t kRowsPerUnit = 32;
+
+bool level_runs_here(SimdLevel level) {
+    const CpuFeatures& f = cpu_features();
+    if (level == SimdLevel::Avx512) return f.has_avx512() && f.avx512_vnni;
+    if (level == SimdLevel::Avx2) return f.has_avx2();
+    return true;
+}
+
+RowKernel row_kernel_at(SimdLevel level, DType type) {
+    RowKernel k;
+    if (level >= SimdLevel::Avx512) k = avx512_row_kernel(type);
+    if (!k.fn && level >= SimdLevel::Avx2) k = avx2_row_kernel(type);
+    if (!k.fn) k = scalar_row_kernel(type);
+    return k;
+}
+
+GemmKernelFn gemm_kernel_at(SimdLevel level, DType type) {
+    GemmKernelFn g = nullptr;
+    if (level >= SimdLevel::Avx512) g = avx512_gemm_kernel(type);
+    if (!g && level >= SimdLevel::Avx2) g = avx2_gemm_kernel(type);
+    return g;
+}
+
+// 64-byte aligned scratch for converted activations, reused across calls on the same thread.
+uint8_t* act_scratch(uint64_t bytes) {
+    thread_local std::vector<uint8_t> buffer;
+    if (buffer.size() < bytes + 64) buffer.resize(bytes + 64);
+    auto addr = reinterpret_cast<uintptr_t>(buffer.data());
+    return buffer.data() + ((64 - (addr & 63)) & 63);
+}
+
+// Splits [0, N) into units of kRowsPerUnit rows across threads.
+template <typename Body>
+void parallel_over_n(int64_t N, const Body& body) {
+    int64_t units = (N + kRowsPerUnit - 1) / kRowsPerUnit;
+    parallel_for(units, 1,
+                 [&](int64_t u0, int64_t u1) { body(u0 * kRowsPerUnit, std::min(N, u1 * kRowsPerUnit)); });
+}
+
+}  // namespace
+
+bool matmul_supports(DType type) {
+    return scalar_row_kernel(type).fn != nullptr;
+}
+
+std::string matmul_kernel_name(SimdLevel level, DType type, int64_t M) {
+    if (M >= kGemmMinRows && gemm_kernel_at(level, type))
+        return std::string(simd_level_name(avx512_gemm_kernel(type) && level >= SimdLevel::Avx512
+                                               ? SimdLevel::Avx512
+                                               : SimdLevel::Avx2)) +
+               " gemm-f32";
+    RowKernel rows = row_kernel_at(level, type);
+    return rows.fn ? rows.name : "none";
+}
+
+void matmul_variant(SimdLevel level, const Tensor& W, const float* x, int64_t ldx, float* y, int64_t ldy,
+                    int64_t M) {
+    if (!level_runs_here(level))
+        throw Error(std::string("matmul: variant ") + simd_level_name(level) + " does not run on this CPU (" +
+                    cpu_features().describe() + ")");
+    if (W.rank() < 2) throw Error("matmul: weight must have rank >= 2, got shape " + W.shape_string());
+    const int64_t K = W.dim(-1), N = W.rows();
+    if (ldx < K || ldy < N || M < 0)
+        throw Error("matmul: bad strides for weight " + W.shape_string() + ": ldx=" + std::to_string(ldx) +
+                    " ldy=" + std::to_string(ldy) + " M=" + std::to_string(M));
+    RowKernel rows = row_kernel_at(level, W.dtype());
+    if (!rows.fn) throw Error(std::string("matmul: no kernel for weight dtype ") + dtype_name(W.dtype()));
+    if (M == 0 || N == 0) return;
+    const WeightView w{W.data_as<uint8_t>(), W.row_nbytes(), K, W.dtype()};
+
+    if (M >= kGemmMinRows) {
+        if (GemmKernelFn gemm = gemm_kernel_at(level, W.dtype())) {
+            parallel_over_n(N, [&](int64_t n0, int64_t n1) { gemm(w, x, ldx, M, y, ldy, n0, n1); });
+            return;
+        }
+    }
+
+    ActView act{reinterpret_cast<const uint8_t*>(x), static_cast<uint64_t>(ldx) * sizeof(float)};
+    if (rows.act != ActFormat::F32) {
+        const uint64_t row_bytes = act_row_bytes(rows.act, K);
+        uint8_t* buffer = act_scratch(row_bytes * M);  // [M] converted rows
+        parallel_for(M, 4, [&](int64_t m0, int64_t m1) {
+            for (int64_t m = m0; m < m1; ++m)
+                quantize_act_row(rows.act, level, x + m * ldx, K, buffer + m * row_bytes);
+        });
+        act = {buffer, row_bytes};
+    }
+    parallel_over_n(N, [&](int64_t n0, int64_t n1) { rows.fn(w, act, M, y, ldy, n0, n1); });
+}
+
+void matmul(const Tensor& W, const float* x, int64_t ldx, float* y, int64_t ldy, int64_t M) {
+    matmul_variant(simd_level(), W, x, ldx, y, ldy, M);
+}
+
+void matmul(const Tensor& W, const float* x, float* y, int64_t M) {
+    if (W.rank() < 2) throw Error("matmul: weight must have rank >= 2, got shape " + W.shape_string());
+    matmul(W, x, W.dim(-1), y, W.rows(), M);
+}
+
+}  // namespace loom

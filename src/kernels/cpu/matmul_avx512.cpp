@@ -1,0 +1,19 @@
+// AVX-512 kernel table: which row / gemm kernel serves each dtype.
+#include "kernels/cpu/matmul_kernels.h"
+
+namespace loom::kernels {
+
+RowKernel avx512_float_row_kernel(DType type);   // matvec_f32_avx512.cpp
+RowKernel avx512_legacy_row_kernel(DType type);  // matvec_legacy_avx512.cpp
+
+RowKernel avx512_row_kernel(DType type) {
+    RowKernel k = avx512_float_row_kernel(type);
+    if (!k.fn) k = avx512_legacy_row_kernel(type);
+    return k;
+}
+
+GemmKernelFn avx512_gemm_kernel(DType) {
+    return nullptr;
+}
+
+}  // namespace loom::kernels

@@ -1,0 +1,46 @@
+// Horizontal reductions for AVX-512 kernels. (GCC 12's _mm512_reduce_* trip -Wmaybe-uninitialized inside
+// the intrinsic headers, so these use lane shuffles that read only defined values.) Include only from
+// *_avx512.cpp files: they are compiled with the AVX-512 flags.
+#pragma once
+
+// GCC 12 (bug 105593) reports -W(maybe-)uninitialized inside its own AVX-512 intrinsic headers wherever an
+// intrinsic uses _mm*_undefined_*(); off for the AVX-512 kernel files only. Include this header first.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#include <immintrin.h>
+
+namespace loom::kernels {
+namespace {
+
+// Folds 512 -> 128 bits with `op`, then within the 128 bits.
+inline __m128 fold512_ps(__m512 v, __m512 (*op)(__m512, __m512)) {
+    v = op(v, _mm512_shuffle_f32x4(v, v, 0x4E));  // swap 256-bit halves
+    v = op(v, _mm512_shuffle_f32x4(v, v, 0xB1));  // swap 128-bit lanes within halves
+    return _mm512_castps512_ps128(v);
+}
+
+inline float hsum512(__m512 v) {
+    __m128 s = fold512_ps(v, [](__m512 a, __m512 b) { return _mm512_add_ps(a, b); });
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+inline float hmax512(__m512 v) {
+    __m128 s = fold512_ps(v, [](__m512 a, __m512 b) { return _mm512_max_ps(a, b); });
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_max_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+inline int hsum512_epi32(__m512i v) {
+    v = _mm512_add_epi32(v, _mm512_shuffle_i32x4(v, v, 0x4E));
+    v = _mm512_add_epi32(v, _mm512_shuffle_i32x4(v, v, 0xB1));
+    __m128i s = _mm512_castsi512_si128(v);
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+
+}  // namespace
+}  // namespace loom::kernels
