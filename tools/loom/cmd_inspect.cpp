@@ -16,7 +16,7 @@
 namespace loom::cli {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // keeps GGUF metadata in file order
 
 constexpr size_t kMaxArrayItemsShown = 8;  // longer arrays print as "[49152 strings]"
 
@@ -59,19 +59,22 @@ json gguf_tokenizer(const GgufFile& gguf) {
 
 json hf_tokenizer(const ModelSource& source) {
     if (!source.tokenizer_json_path.empty()) {
-        json file =
-            json::parse(read_text_file(source.tokenizer_json_path), nullptr, /*allow_exceptions=*/false);
+        // Plain (unordered) json: tokenizer.json vocabularies have 100k+ keys.
+        nlohmann::json file = nlohmann::json::parse(read_text_file(source.tokenizer_json_path), nullptr,
+                                                    /*allow_exceptions=*/false);
         if (file.is_discarded() || !file.is_object())
             throw Error("tokenizer.json is not a JSON object").file(source.tokenizer_json_path);
         json tokenizer = {{"source", source.tokenizer_json_path}, {"kind", nullptr}, {"size", nullptr}};
-        const json& model = file.value("model", json::object());
-        if (model.is_object() && model.contains("type") && model["type"].is_string())
-            tokenizer["kind"] = model["type"];
-        if (model.is_object() && model.contains("vocab") &&
-            (model["vocab"].is_object() || model["vocab"].is_array()))
-            tokenizer["size"] = model["vocab"].size();
-        if (file.contains("added_tokens") && file["added_tokens"].is_array())
-            tokenizer["added_tokens"] = file["added_tokens"].size();
+        auto model = file.find("model");
+        if (model != file.end() && model->is_object()) {
+            auto type = model->find("type");
+            if (type != model->end() && type->is_string()) tokenizer["kind"] = type->get<std::string>();
+            auto vocab = model->find("vocab");
+            if (vocab != model->end() && (vocab->is_object() || vocab->is_array()))
+                tokenizer["size"] = vocab->size();
+        }
+        auto added = file.find("added_tokens");
+        if (added != file.end() && added->is_array()) tokenizer["added_tokens"] = added->size();
         return tokenizer;
     }
     if (!source.sentencepiece_model_path.empty())
@@ -94,7 +97,7 @@ json build_report(const ModelSource& source) {
         report["tokenizer"] = gguf_tokenizer(gguf);
     } else {
         report["format"] = "huggingface";
-        report["metadata"] = source.hf_config;
+        report["metadata"] = json::parse(source.hf_config.dump());
         report["tokenizer"] = hf_tokenizer(source);
     }
     json tensors = json::array();
