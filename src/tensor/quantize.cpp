@@ -49,6 +49,7 @@ void quantize_row(DType type, const float* src, void* dst, int64_t n) {
     const DTypeInfo& info = dtype_info(type);
     row_bytes(type, static_cast<uint64_t>(n));  // throws unless n is a whole number of blocks
     const int64_t n_blocks = n / info.block_size;
+    if (n == 0) return;  // src/dst may be null for an empty row
 
     switch (type) {
         case DType::F32:
