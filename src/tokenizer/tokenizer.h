@@ -56,7 +56,7 @@ struct PaddingParams {
 class Pipeline;  // the internal stages (tokenizer/pipeline.h)
 
 class Tokenizer {
-public:
+  public:
     // Throws loom::Error naming the component that is wrong.
     static std::unique_ptr<Tokenizer> from_json(const nlohmann::json& tokenizer_json);
     static std::unique_ptr<Tokenizer> from_file(const std::string& tokenizer_json_path);
@@ -65,7 +65,8 @@ public:
     Encoding encode(std::string_view text, bool add_special_tokens = true) const;
     Encoding encode_pair(std::string_view a, std::string_view b, bool add_special_tokens = true) const;
     // Encodes each text, then pads all to the longest (when padding is set without a fixed length).
-    std::vector<Encoding> encode_batch(std::span<const std::string> texts, bool add_special_tokens = true) const;
+    std::vector<Encoding> encode_batch(std::span<const std::string> texts,
+                                       bool add_special_tokens = true) const;
 
     std::string decode(std::span<const int32_t> ids, bool skip_special_tokens = true) const;
     // The decoder's output for each token separately, before joining (what DecodeStream builds on).
@@ -83,9 +84,10 @@ public:
 
     const Pipeline& pipeline() const { return *pipeline_; }
 
-private:
+  private:
     explicit Tokenizer(std::unique_ptr<Pipeline> pipeline);
-    Encoding encode_impl(std::string_view a, std::optional<std::string_view> b, bool add_special_tokens) const;
+    Encoding encode_impl(std::string_view a, std::optional<std::string_view> b,
+                         bool add_special_tokens) const;
 
     std::unique_ptr<Pipeline> pipeline_;
     std::optional<TruncationParams> truncation_;
@@ -95,12 +97,12 @@ private:
 // Incremental detokenization for streaming generation: step() returns the text that the new id completes
 // (possibly ""), never a partial UTF-8 character; flush() returns whatever is left.
 class DecodeStream {
-public:
+  public:
     explicit DecodeStream(const Tokenizer& tokenizer, bool skip_special_tokens = true);
     std::string step(int32_t id);
     std::string flush();
 
-private:
+  private:
     const Tokenizer& tokenizer_;
     bool skip_special_tokens_;
     std::vector<int32_t> ids_;  // the ids whose text is not fully returned yet, plus a little context
