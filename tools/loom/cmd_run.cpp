@@ -1,0 +1,105 @@
+// `loom run`: complete a prompt with a decoder model, streaming the text to stdout as it is generated.
+//   loom run "The three primary colors are"            (default model, llama.cpp-like sampling defaults)
+//   loom run -m model.gguf -p "Once upon" -n 64 --temp 0 --top-probs 5
+// The prompt is echoed first (like llama.cpp; --no-display-prompt to omit it); timings go to stderr.
+#include <cstdio>
+#include <string>
+
+#include "command.h"
+#include "core/error.h"
+#include "default_model.h"
+#include "generate/generator.h"
+#include "generation_flags.h"
+
+namespace loom::cli {
+namespace {
+
+struct RunOptions {
+    GenerationFlags gen;
+    std::string prompt_flag, prompt_positional;
+    size_t top_probs = 0;
+    bool no_stream = false, no_display_prompt = false, quiet = false;
+};
+
+std::string quoted_piece(const Tokenizer& tokenizer, int32_t id) {
+    std::string text = tokenizer.decode(std::span<const int32_t>(&id, 1), false);
+    std::string out = "'";
+    for (char c : text) out += c == '\n' ? std::string("\\n") : std::string(1, c);
+    return out + "'";
+}
+
+int run(RunOptions& o) {
+    if (!o.prompt_flag.empty() && !o.prompt_positional.empty())
+        throw Error("give the prompt either with -p or as an argument, not both");
+    const std::string prompt = o.prompt_flag.empty() ? o.prompt_positional : o.prompt_flag;
+    if (prompt.empty()) throw Error("no prompt: pass -p PROMPT or a prompt argument");
+    o.gen.validate_and_finish();
+
+    LoadedModel m = load_model(resolve_model_path(o.gen.model));
+    Session session(*m.model, choose_context(m.model->config(), o.gen.context));
+    std::vector<int32_t> ids = m.tokenizer->encode(prompt, true).ids;
+    auto sampler = make_sampler_chain(o.gen.sampling);
+
+    GenerationOptions options;
+    options.n_predict = o.gen.n_predict;
+    options.stop_strings = o.gen.stop;
+    options.allow_context_overflow = o.gen.allow_context_overflow;
+    options.top_probs = o.top_probs;
+    if (!o.gen.ignore_eos) options.end_of_generation = m.end_of_generation;
+
+    const bool stream = !o.no_stream && o.top_probs == 0;
+    if (!o.no_display_prompt && o.top_probs == 0) {
+        std::fputs(prompt.c_str(), stdout);
+        std::fflush(stdout);
+    }
+    int64_t step_index = 0;
+    GenerationResult result =
+        generate(session, *m.tokenizer, ids, *sampler, options, [&](const GenerationStep& step) {
+            if (stream) {
+                std::fputs(step.text.c_str(), stdout);
+                std::fflush(stdout);
+            }
+            if (o.top_probs > 0 && step.token >= 0) {
+                std::printf("step %lld: %s (id %d) |", static_cast<long long>(step_index++),
+                            quoted_piece(*m.tokenizer, step.token).c_str(), step.token);
+                for (const TokenProbability& tp : step.top)
+                    std::printf(" %s %.4f", quoted_piece(*m.tokenizer, tp.id).c_str(), tp.probability);
+                std::printf("\n");
+            }
+        });
+    if (!stream)
+        std::fputs((o.no_display_prompt || o.top_probs > 0 ? result.text : prompt + result.text).c_str(),
+                   stdout);
+    std::fputs("\n", stdout);
+    std::fflush(stdout);  // the timing line on stderr comes after the text
+    if (!o.quiet) {
+        const double n_gen = static_cast<double>(result.tokens.size());
+        std::fprintf(
+            stderr,
+            "loom: prompt %lld tokens in %.2f s (%.1f tok/s), generated %zu tokens in %.2f s "
+            "(%.1f tok/s), stop: %s\n",
+            static_cast<long long>(result.n_prompt), result.prefill_seconds,
+            result.prefill_seconds > 0 ? static_cast<double>(result.n_prompt) / result.prefill_seconds : 0.0,
+            result.tokens.size(), result.decode_seconds,
+            result.decode_seconds > 0 ? n_gen / result.decode_seconds : 0.0, stop_reason_name(result.stop));
+    }
+    return 0;
+}
+
+CommandRegistrar registrar({"run", "complete a prompt with a decoder model (streams to stdout)",
+                            [](CLI::App& app) -> std::function<int()> {
+                                auto o = std::make_shared<RunOptions>();
+                                o->gen.add_to(app);
+                                app.add_option("-p,--prompt", o->prompt_flag, "the prompt");
+                                app.add_option("prompt", o->prompt_positional, "the prompt (instead of -p)");
+                                app.add_option("--top-probs", o->top_probs,
+                                               "print the N most likely next tokens at each step");
+                                app.add_flag("--no-stream", o->no_stream, "print the completion at the end");
+                                app.add_flag("--no-display-prompt", o->no_display_prompt,
+                                             "do not echo the prompt");
+                                app.add_flag("-q,--quiet", o->quiet, "no timings on stderr");
+                                return [o] { return run(*o); };
+                            }});
+
+}  // namespace
+}  // namespace loom::cli

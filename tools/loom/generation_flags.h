@@ -1,0 +1,29 @@
+// The flags `loom run` and `loom chat` share (named as llama.cpp names them), and their validation.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "generate/sampling_params.h"
+
+namespace loom::cli {
+
+struct GenerationFlags {
+    std::string model;              // -m
+    int32_t n_predict = 128;        // -n
+    int threads = 0;                // -t (0: all cores)
+    int64_t context = 0;            // -c (0: min(trained context, 4096))
+    SamplingParams sampling;        // --temp --top-k --top-p --min-p --repeat-penalty --seed
+    int64_t seed = -1;              // -1: random
+    std::vector<std::string> stop;  // -r / --reverse-prompt / --stop
+    bool allow_context_overflow = false;
+    bool ignore_eos = false;
+
+    void add_to(CLI::App& app);
+    // Checks every value (throws loom::Error) before the model is loaded, so bad input fails fast.
+    void validate_and_finish();
+};
+
+}  // namespace loom::cli
