@@ -2,7 +2,7 @@
 """Golden files for the tokenizer parity tests (tests/parity/test_tokenizer_json.cpp).
 
 Reference: Hugging Face `tokenizers` (PyPI, 0.23). Rerun from the repository root:
-    python3 scripts/goldens/make_tokenizer_goldens.py
+    python3 scripts/goldens/make_tokenizer_goldens.py [--tiny-only]
 It writes
     tests/data/tokenizer/corpus.jsonl          the test texts (one JSON object {"text": ...} per line)
     tests/data/tokenizer/tiny/*.json           small tokenizer.json files built with the `tokenizers` API for the
@@ -19,6 +19,8 @@ import os
 import struct
 import sys
 
+os.environ["TOKENIZERS_PARALLELISM"] = "false"  # single-threaded training: the tiny files come out the same
+os.environ["RAYON_NUM_THREADS"] = "1"
 from tokenizers import (Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers,
                         Regex, AddedToken)
 
@@ -153,8 +155,8 @@ def build_tiny():
     t.train_from_iterator(TRAIN_TEXT, trainers.BpeTrainer(
         vocab_size=500, special_tokens=["[UNK]"], continuing_subword_prefix="##", limit_alphabet=60))
     t.decoder = decoders.Sequence([decoders.WordPiece(prefix="##", cleanup=False),
-                                   decoders.Metaspace(replacement="▁", prepend_scheme="first"),
-                                   decoders.Strip(content=" ", left=0, right=1)])
+                                   decoders.Metaspace(replacement="▁", prepend_scheme="first")])
+    # (no Strip decoder here: HF 0.23 panics in Strip on an empty token; llama2 covers Strip)
     t.add_tokens([AddedToken("hello world", single_word=True, normalized=True),
                   AddedToken("<lstrip>", lstrip=True, rstrip=False, normalized=False),
                   AddedToken("<rstrip>", rstrip=True, normalized=False)])
@@ -291,7 +293,7 @@ def goldens_for(name, tok, source, full=False, pairs=False, decode_cases=None):
     with open(os.path.join(DATA, "goldens", name + ".json"), "w", encoding="utf-8") as f:
         json.dump(g, f, ensure_ascii=False, separators=(",", ":"))
         f.write("\n")
-    print(name, len(cases), "cases, big:", g["big"]["count"], "tokens", file=sys.stderr)
+    print(name, len(cases), "cases, big:", g.get("big", {}).get("count"), "tokens", file=sys.stderr)
 
 
 def main():
@@ -301,18 +303,20 @@ def main():
         for t in CORPUS:
             f.write(json.dumps({"text": t}, ensure_ascii=False) + "\n")
 
-    for name in ["llama2", "llama3", "qwen3", "gemma3", "gpt4o", "deepseek-v3"]:
+    only_tiny = "--tiny-only" in sys.argv  # skip the (slow, stable) real tokenizers
+    for name in [] if only_tiny else ["llama2", "llama3", "qwen3", "gemma3", "gpt4o", "deepseek-v3"]:
         path = os.path.join(SHARED, name, "tokenizer.json")
         goldens_for(name, Tokenizer.from_file(path), "../shared/data/tokenizers/%s/tokenizer.json" % name)
 
-    gpt2 = gpt2_tokenizer()
-    skeleton = json.loads(gpt2.to_str())
-    skeleton["model"]["vocab"] = {}
-    skeleton["model"]["merges"] = []
-    with open(os.path.join(DATA, "gpt2_skeleton.json"), "w", encoding="utf-8") as f:
-        json.dump(skeleton, f, ensure_ascii=False, indent=1)
-        f.write("\n")
-    goldens_for("gpt2", gpt2, "gpt2")
+    gpt2 = None if only_tiny else gpt2_tokenizer()
+    if gpt2 is not None:
+        skeleton = json.loads(gpt2.to_str())
+        skeleton["model"]["vocab"] = {}
+        skeleton["model"]["merges"] = []
+        with open(os.path.join(DATA, "gpt2_skeleton.json"), "w", encoding="utf-8") as f:
+            json.dump(skeleton, f, ensure_ascii=False, indent=1)
+            f.write("\n")
+        goldens_for("gpt2", gpt2, "gpt2")
 
     for name, tok in build_tiny().items():
         path = os.path.join(DATA, "tiny", name + ".json")

@@ -147,6 +147,10 @@ bool is_alphanumeric(char32_t c) {
            (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO);
 }
 
+bool is_nonspacing_mark(char32_t c) {
+    return c >= 0x300 && category(c) == UTF8PROC_CATEGORY_MN;
+}
+
 bool is_combining_mark(char32_t c) {
     if (c < 0x300) return false;
     const auto cat = category(c);

@@ -62,6 +62,7 @@ bool is_bert_punctuation(char32_t c);  // ASCII symbols or P*
 bool is_numeric(char32_t c);           // category Nd/Nl/No
 bool is_alphanumeric(char32_t c);      // L* or N*
 bool is_combining_mark(char32_t c);    // category M*
+bool is_nonspacing_mark(char32_t c);   // category Mn (what BertNormalizer strip_accents removes)
 bool is_chinese_char(char32_t c);      // the CJK blocks BERT pads with spaces
 
 }  // namespace loom::tok

@@ -108,7 +108,7 @@ class BertNormalizer : public Normalizer {
         if (chinese_chars_) pad_chinese_chars(s);
         if (strip_accents_) {
             normalize_unicode(s, UnicodeForm::NFD);
-            strip_accents(s);
+            s.filter([](char32_t c) { return !is_nonspacing_mark(c); });
         }
         if (lowercase_) lowercase(s);
     }

@@ -1,4 +1,6 @@
 // The pre-tokenizers of tokenizer.json and their factory (make_pre_tokenizer), keyed on "type".
+#include <cstring>
+
 #include "core/error.h"
 #include "tokenizer/components.h"
 #include "tokenizer/pattern.h"
@@ -157,8 +159,12 @@ class SequencePreTokenizer : public PreTokenizer {
 };
 
 // HF's Whitespace pre-tokenizer: keeps runs of word characters and runs of other non-space characters.
+// Oniguruma's Unicode \w (what HF runs) also covers marks and the joiners U+200C/U+200D, so spell it out.
 std::unique_ptr<PreTokenizer> whitespace_pre_tokenizer() {
-    const json j = {{"pattern", {{"Regex", R"(\w+|[^\w\s]+)"}}}, {"behavior", "Removed"}, {"invert", true}};
+    const char* word = R"([\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\x{200C}\x{200D}])";
+    const std::string pattern =
+        std::string(word) + "+|[^\\s" + std::string(word + 1, std::strlen(word) - 2) + "]+";
+    const json j = {{"pattern", {{"Regex", pattern}}}, {"behavior", "Removed"}, {"invert", true}};
     return std::make_unique<SplitPreTokenizer>(j);
 }
 

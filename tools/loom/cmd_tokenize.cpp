@@ -1,0 +1,144 @@
+// `loom tokenize (--tokenizer FILE | -m MODEL) (TEXT | --file PATH) [--ids | --json | --time]
+// [--no-special]`: the tokens of TEXT with their ids and byte offsets into TEXT (--time: load/encode timing
+// only). `loom detokenize (--tokenizer FILE | -m MODEL) ID... [--keep-special]`: the text of a list of ids.
+// MODEL is a GGUF file or a Hugging Face folder (tokenizer.json, else a SentencePiece .model).
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "command.h"
+#include "core/error.h"
+#include "formats/gguf_tokenizer.h"
+#include "formats/model_source.h"
+#include "tokenizer/sentencepiece_model.h"
+#include "tokenizer/sentencepiece_tokenizer.h"
+#include "tokenizer/tokenizer.h"
+
+namespace loom::cli {
+namespace {
+
+struct TokenizerFlags {
+    std::string tokenizer_path, model_path;
+};
+
+void add_tokenizer_flags(CLI::App& sub, TokenizerFlags& f) {
+    auto* t = sub.add_option("--tokenizer", f.tokenizer_path, "tokenizer.json file");
+    auto* m = sub.add_option("-m,--model", f.model_path, "GGUF file or Hugging Face folder");
+    t->excludes(m);
+}
+
+std::unique_ptr<Tokenizer> open_tokenizer(const TokenizerFlags& f) {
+    if (!f.tokenizer_path.empty()) return Tokenizer::from_file(f.tokenizer_path);
+    if (f.model_path.empty()) throw Error("give --tokenizer FILE or -m MODEL");
+    const ModelSource source = open_model_source(f.model_path);
+    if (source.format == SourceFormat::Gguf) return tokenizer_from_gguf(*source.gguf);
+    if (!source.tokenizer_json_path.empty()) return Tokenizer::from_file(source.tokenizer_json_path);
+    if (!source.sentencepiece_model_path.empty())
+        return tok::tokenizer_from_sentencepiece(
+            tok::load_sentencepiece_model(source.sentencepiece_model_path));
+    throw Error("model folder has no tokenizer.json or SentencePiece .model").file(f.model_path);
+}
+
+// Control characters and quotes escaped, so each piece prints on one line.
+std::string printable(const std::string& s) {
+    return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+struct TokenizeOptions {
+    TokenizerFlags source;
+    std::string text, file;
+    bool ids_only = false, as_json = false, no_special = false, timing = false;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+int run_tokenize(const TokenizeOptions& o) {
+    std::string text = o.text;
+    if (!o.file.empty()) {
+        std::ifstream in(o.file, std::ios::binary);
+        if (!in) throw Error("cannot open text file").file(o.file);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        text = ss.str();
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    const auto tok = open_tokenizer(o.source);
+    const double load_s = seconds_since(t0);
+    t0 = std::chrono::steady_clock::now();
+    const Encoding e = tok->encode(text, !o.no_special);
+    const double encode_s = seconds_since(t0);
+    if (o.timing) {
+        // One thread, the whole text in one encode call (what scripts/bench/tokenizer_speed.py compares).
+        std::printf("load_s %.4f encode_s %.4f bytes %zu tokens %zu mb_per_s %.3f\n", load_s, encode_s,
+                    text.size(), e.size(), static_cast<double>(text.size()) / 1e6 / encode_s);
+        return 0;
+    }
+    if (o.as_json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (size_t k = 0; k < e.size(); ++k)
+            out.push_back({{"id", e.ids[k]},
+                           {"piece", e.tokens[k]},
+                           {"start", e.offsets[k].first},
+                           {"end", e.offsets[k].second},
+                           {"special", e.special_tokens_mask[k] != 0}});
+        std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+        return 0;
+    }
+    if (o.ids_only) {
+        for (size_t k = 0; k < e.size(); ++k) std::printf(k ? " %d" : "%d", e.ids[k]);
+        std::printf("\n");
+        return 0;
+    }
+    for (size_t k = 0; k < e.size(); ++k)
+        std::printf("%8d  %-24s  [%zu, %zu)\n", e.ids[k], printable(e.tokens[k]).c_str(), e.offsets[k].first,
+                    e.offsets[k].second);
+    return 0;
+}
+
+CommandRegistrar tokenize_registrar({"tokenize", "show the tokens, ids and byte offsets of a text",
+                                     [](CLI::App& sub) -> std::function<int()> {
+                                         auto o = std::make_shared<TokenizeOptions>();
+                                         add_tokenizer_flags(sub, o->source);
+                                         auto* text = sub.add_option("text", o->text, "text to tokenize");
+                                         auto* file =
+                                             sub.add_option("--file", o->file, "tokenize this file's text");
+                                         text->excludes(file);
+                                         sub.add_flag("--time", o->timing,
+                                                      "print load/encode time and MB/s instead of tokens");
+                                         sub.add_flag("--ids", o->ids_only, "print the ids only");
+                                         sub.add_flag("--json", o->as_json, "print JSON");
+                                         sub.add_flag("--no-special", o->no_special,
+                                                      "do not add the model's special tokens (BOS, ...)");
+                                         return [o] { return run_tokenize(*o); };
+                                     }});
+
+struct DetokenizeOptions {
+    TokenizerFlags source;
+    std::vector<int32_t> ids;
+    bool keep_special = false;
+};
+
+CommandRegistrar detokenize_registrar(
+    {"detokenize", "turn token ids back into text", [](CLI::App& sub) -> std::function<int()> {
+         auto o = std::make_shared<DetokenizeOptions>();
+         add_tokenizer_flags(sub, o->source);
+         sub.add_option("ids", o->ids, "token ids")->required();
+         sub.add_flag("--keep-special", o->keep_special, "keep special tokens in the text");
+         return [o] {
+             const auto tok = open_tokenizer(o->source);
+             for (int32_t id : o->ids)
+                 if (tok->id_to_token(id).empty())
+                     throw Error("token id " + std::to_string(id) + " is not in the vocabulary");
+             std::printf("%s\n", tok->decode(o->ids, !o->keep_special).c_str());
+             return 0;
+         };
+     }});
+
+}  // namespace
+}  // namespace loom::cli
