@@ -67,11 +67,10 @@ bool matmul_supports(DType type) {
 }
 
 std::string matmul_kernel_name(SimdLevel level, DType type, int64_t M) {
-    if (M >= kGemmMinRows && gemm_kernel_at(level, type))
-        return std::string(simd_level_name(avx512_gemm_kernel(type) && level >= SimdLevel::Avx512
-                                               ? SimdLevel::Avx512
-                                               : SimdLevel::Avx2)) +
-               " gemm-f32";
+    if (M >= kGemmMinRows) {
+        if (level >= SimdLevel::Avx512 && avx512_gemm_kernel(type)) return "avx512 gemm-f32";
+        if (level >= SimdLevel::Avx2 && avx2_gemm_kernel(type)) return "avx2 gemm-f32";
+    }
     RowKernel rows = row_kernel_at(level, type);
     return rows.fn ? rows.name : "none";
 }

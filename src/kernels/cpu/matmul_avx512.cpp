@@ -12,8 +12,4 @@ RowKernel avx512_row_kernel(DType type) {
     return k;
 }
 
-GemmKernelFn avx512_gemm_kernel(DType) {
-    return nullptr;
-}
-
 }  // namespace loom::kernels

@@ -1,0 +1,102 @@
+// AVX2 f32 GEMM for large M (prefill), every weight dtype: W panels dequantized to f32 and packed, then a
+// 6 x 16 register tile (12 ymm accumulators) runs two FMAs per broadcast activation.
+#include <immintrin.h>
+
+#include <algorithm>
+
+#include "core/half.h"
+#include "kernels/cpu/matmul_kernels.h"
+#include "kernels/cpu/scratch.h"
+#include "tensor/dequantize.h"
+
+namespace loom::kernels {
+namespace {
+
+struct Micro {
+    static constexpr int MR = 6, NR = 16;
+
+    // c[i, j] (+)= sum_k a[k, i] * b[k, j] for i < m_valid, j < n_valid.   a: [kc][MR], b: [kc][NR]
+    static void run(const float* a, const float* b, int64_t kc, float* c, int64_t ldc, bool accumulate,
+                    int m_valid, int n_valid) {
+        __m256 acc[MR][2];
+        for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+        for (int64_t k = 0; k < kc; ++k) {
+            const __m256 b0 = _mm256_load_ps(b + k * NR), b1 = _mm256_load_ps(b + k * NR + 8);
+            for (int i = 0; i < MR; ++i) {
+                const __m256 ai = _mm256_broadcast_ss(a + k * MR + i);
+                acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
+                acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+            }
+        }
+        if (m_valid == MR && n_valid == NR) {
+            for (int i = 0; i < MR; ++i) {
+                float* ci = c + i * ldc;
+                if (accumulate) {
+                    acc[i][0] = _mm256_add_ps(acc[i][0], _mm256_loadu_ps(ci));
+                    acc[i][1] = _mm256_add_ps(acc[i][1], _mm256_loadu_ps(ci + 8));
+                }
+                _mm256_storeu_ps(ci, acc[i][0]);
+                _mm256_storeu_ps(ci + 8, acc[i][1]);
+            }
+            return;
+        }
+        alignas(32) float tile[MR][NR];  // edge tile: spill, then copy the valid part
+        for (int i = 0; i < MR; ++i) {
+            _mm256_store_ps(tile[i], acc[i][0]);
+            _mm256_store_ps(tile[i] + 8, acc[i][1]);
+        }
+        for (int i = 0; i < m_valid; ++i)
+            for (int j = 0; j < n_valid; ++j)
+                c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0.0f) + tile[i][j];
+    }
+};
+
+// W row n, elements [k0, k0 + kc), as f32 (block types through the reference dequantizer; amortized over M).
+void dequant_segment(const WeightView& w, int64_t n, int64_t k0, int64_t kc, float* out) {
+    const uint8_t* row = w.row(n);
+    if (w.type == DType::F32) {
+        std::copy_n(reinterpret_cast<const float*>(row) + k0, kc, out);
+        return;
+    }
+    if (w.type == DType::F16 || w.type == DType::BF16) {
+        const uint16_t* h = reinterpret_cast<const uint16_t*>(row) + k0;
+        int64_t k = 0;
+        for (; k + 8 <= kc; k += 8) {
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + k));
+            _mm256_storeu_ps(out + k, w.type == DType::F16 ? _mm256_cvtph_ps(v)
+                                                           : _mm256_castsi256_ps(_mm256_slli_epi32(
+                                                                 _mm256_cvtepu16_epi32(v), 16)));
+        }
+        for (; k < kc; ++k) out[k] = w.type == DType::F16 ? f16_to_f32(h[k]) : bf16_to_f32(h[k]);
+        return;
+    }
+    const DTypeInfo& info = dtype_info(w.type);
+    dequantize_row(w.type, row + k0 / info.block_size * info.block_bytes, out, kc);
+}
+
+#include "kernels/cpu/gemm_driver.h"
+
+}  // namespace
+
+GemmKernelFn avx2_gemm_kernel(DType type) {
+    switch (type) {
+        case DType::F32:
+        case DType::F16:
+        case DType::BF16:
+        case DType::Q4_0:
+        case DType::Q4_1:
+        case DType::Q5_0:
+        case DType::Q5_1:
+        case DType::Q8_0:
+        case DType::Q2_K:
+        case DType::Q3_K:
+        case DType::Q4_K:
+        case DType::Q5_K:
+        case DType::Q6_K:
+            return gemm_f32;
+        default:
+            return nullptr;
+    }
+}
+
+}  // namespace loom::kernels

@@ -1,0 +1,95 @@
+// AVX-512 f32 GEMM for large M (prefill), every weight dtype: W panels are dequantized to f32 and packed,
+// then a 12 x 32 register tile (24 zmm accumulators) runs two FMAs per broadcast activation.
+#include "kernels/cpu/simd_avx512.h"  // first: sets a diagnostic for the intrinsic headers
+
+#include <algorithm>
+
+#include "kernels/cpu/matmul_kernels.h"
+#include "kernels/cpu/scratch.h"
+#include "tensor/dequantize.h"
+
+namespace loom::kernels {
+namespace {
+
+struct Micro {
+    static constexpr int MR = 12, NR = 32;
+
+    // c[i, j] (+)= sum_k a[k, i] * b[k, j] for i < m_valid, j < n_valid.   a: [kc][MR], b: [kc][NR]
+    static void run(const float* a, const float* b, int64_t kc, float* c, int64_t ldc, bool accumulate,
+                    int m_valid, int n_valid) {
+        __m512 acc[MR][2];
+        for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+        for (int64_t k = 0; k < kc; ++k) {
+            const __m512 b0 = _mm512_load_ps(b + k * NR), b1 = _mm512_load_ps(b + k * NR + 16);
+            for (int i = 0; i < MR; ++i) {
+                const __m512 ai = _mm512_set1_ps(a[k * MR + i]);
+                acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+                acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+            }
+        }
+        const __mmask16 mask0 = static_cast<__mmask16>(n_valid >= 16 ? 0xFFFF : (1u << n_valid) - 1);
+        const __mmask16 mask1 = static_cast<__mmask16>(n_valid >= 32   ? 0xFFFF
+                                                       : n_valid <= 16 ? 0
+                                                                       : (1u << (n_valid - 16)) - 1);
+        for (int i = 0; i < MR && i < m_valid; ++i) {
+            float* ci = c + i * ldc;
+            if (accumulate) {
+                acc[i][0] = _mm512_add_ps(acc[i][0], _mm512_maskz_loadu_ps(mask0, ci));
+                acc[i][1] = _mm512_add_ps(acc[i][1], _mm512_maskz_loadu_ps(mask1, ci + 16));
+            }
+            _mm512_mask_storeu_ps(ci, mask0, acc[i][0]);
+            _mm512_mask_storeu_ps(ci + 16, mask1, acc[i][1]);
+        }
+    }
+};
+
+// W row n, elements [k0, k0 + kc), as f32. Float types convert 16 at a time; block types use the reference
+// dequantizer (its cost is amortized over all M rows of x).
+void dequant_segment(const WeightView& w, int64_t n, int64_t k0, int64_t kc, float* out) {
+    const uint8_t* row = w.row(n);
+    if (w.type == DType::F32) {
+        std::copy_n(reinterpret_cast<const float*>(row) + k0, kc, out);
+        return;
+    }
+    if (w.type == DType::F16 || w.type == DType::BF16) {
+        const uint16_t* h = reinterpret_cast<const uint16_t*>(row) + k0;
+        for (int64_t k = 0; k < kc; k += 16) {
+            const __mmask16 mask = static_cast<__mmask16>(kc - k >= 16 ? 0xFFFF : (1u << (kc - k)) - 1);
+            const __m256i v = _mm256_maskz_loadu_epi16(mask, h + k);
+            const __m512 f = w.type == DType::F16
+                                 ? _mm512_cvtph_ps(v)
+                                 : _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16));
+            _mm512_mask_storeu_ps(out + k, mask, f);
+        }
+        return;
+    }
+    const DTypeInfo& info = dtype_info(w.type);
+    dequantize_row(w.type, row + k0 / info.block_size * info.block_bytes, out, kc);
+}
+
+#include "kernels/cpu/gemm_driver.h"
+
+}  // namespace
+
+GemmKernelFn avx512_gemm_kernel(DType type) {
+    switch (type) {
+        case DType::F32:
+        case DType::F16:
+        case DType::BF16:
+        case DType::Q4_0:
+        case DType::Q4_1:
+        case DType::Q5_0:
+        case DType::Q5_1:
+        case DType::Q8_0:
+        case DType::Q2_K:
+        case DType::Q3_K:
+        case DType::Q4_K:
+        case DType::Q5_K:
+        case DType::Q6_K:
+            return gemm_f32;
+        default:
+            return nullptr;
+    }
+}
+
+}  // namespace loom::kernels
