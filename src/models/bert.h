@@ -1,0 +1,75 @@
+// The encoder stack shared by BERT, RoBERTa, DistilBERT and MiniLM (all post-LayerNorm transformers):
+//
+//   x = LayerNorm(word[id] + position[pos] + token_type[type])          embeddings
+//   per layer:  x = LayerNorm(x + O(attention(Q x, K x, V x, padding mask)))
+//               x = LayerNorm(x + down(act(up(x))))
+//
+// RoBERTa differs only in positions (numbered from pad_token_id + 1, pads get pad_token_id) and DistilBERT
+// only in tensor names and the absence of token types, so one class loads all of them; task heads live in
+// encoder_heads.h. Weights stay views into the mapped safetensors (any dtype matmul supports).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/encoder_config.h"
+#include "nn/embedding.h"
+#include "nn/linear.h"
+#include "nn/norm.h"
+
+namespace loom {
+
+struct ModelSource;
+class WeightMap;
+
+// A padded batch: B sequences of T tokens, row-major [B, T].
+struct EncoderBatch {
+    int64_t batch = 0, seq_len = 0;
+    std::vector<int32_t> ids;       // [B, T]
+    std::vector<int32_t> type_ids;  // [B, T] (ignored by models without token types; may be empty: all 0)
+    std::vector<uint8_t> mask;      // [B, T] 1 = real token, 0 = padding (empty: all real)
+};
+
+struct EncoderLayer {
+    Linear query, key, value, attn_out;  // [hidden, hidden]
+    Norm attn_norm;                      // after attention + residual
+    Linear up;                           // [ffn, hidden]
+    Linear down;                         // [hidden, ffn]
+    Norm ffn_norm;                       // after FFN + residual
+};
+
+class EncoderModel {
+  public:
+    // Reads the config and every tensor of the encoder body; throws loom::Error naming a missing tensor or
+    // key.
+    static std::unique_ptr<EncoderModel> load(const ModelSource& source);
+
+    const EncoderConfig& config() const { return config_; }
+    // Tensor name prefix of the body in this file ("", "bert.", "roberta.", "distilbert."): heads are found
+    // beside it.
+    const std::string& prefix() const { return prefix_; }
+    const Embedding& word_embeddings() const { return word_; }
+    const WeightMap& weights() const { return *weights_; }
+
+    // Last hidden states: [B * T, hidden]. Throws loom::Error for a bad batch (empty, too long, id out of
+    // range, inconsistent sizes).
+    std::vector<float> forward(const EncoderBatch& batch) const;
+
+  private:
+    EncoderModel() = default;
+    void embed(const EncoderBatch& batch, float* x) const;
+
+    EncoderConfig config_;
+    std::string prefix_;
+    std::shared_ptr<const WeightMap> weights_;  // keeps the views' owner reachable for heads
+    Embedding word_, position_, token_type_;    // token_type_ empty for DistilBERT
+    Norm embed_norm_;
+    std::vector<EncoderLayer> layers_;
+};
+
+// Applies the configured activation in place on n floats.
+void apply_activation(EncoderActivation act, float* x, int64_t n);
+
+}  // namespace loom

@@ -1,0 +1,25 @@
+// Bidirectional (unmasked-in-time) multi-head attention for encoder models, with a padding mask per sequence:
+//   for sequence b, head h, query i:  w_j = softmax_j(scale * q_i . k_j  +  (mask[b][j] ? 0 : -inf))
+//                                     out_i = sum_j w_j v_j
+// Padded query rows are computed like the others (their keys are masked, so they stay finite), as PyTorch
+// does.
+#pragma once
+
+#include <cstdint>
+
+namespace loom {
+
+struct EncoderAttentionShape {
+    int64_t batch = 0;    // B sequences
+    int64_t seq_len = 0;  // T tokens each (padded)
+    int64_t n_heads = 0;
+    int64_t head_dim = 0;
+    float scale = 1.0f;  // 1 / sqrt(head_dim)
+};
+
+// out, q, k, v: [B * T, n_heads * head_dim], head h of token t at columns [h * head_dim, (h + 1) * head_dim).
+// key_mask: [B * T], 1 for a real token, 0 for padding (a sequence must have at least one real token).
+void encoder_attention(float* out, const float* q, const float* k, const float* v, const uint8_t* key_mask,
+                       const EncoderAttentionShape& shape);
+
+}  // namespace loom
