@@ -72,7 +72,7 @@ Interpreter::Flow Interpreter::exec_stmt(const Stmt& s, const ScopePtr& scope, s
             append(out, s.text);
             break;
         case Stmt::Kind::Print:
-            append(out, eval(*s.expr, scope).str());
+            append(out, eval(*s.expr, scope).str(limits_.max_string_bytes));
             break;
         case Stmt::Kind::If:
             for (const auto& [condition, body] : s.branches) {

@@ -78,8 +78,8 @@ bool contains(const Value& container, const Value& needle) {
 
 Value binary_op(Interpreter& in, const std::string& op, const Value& a, const Value& b) {
     if (op == "~") {
-        std::string s = a.str();
-        const std::string t = b.str();
+        std::string s = a.str(in.limits().max_string_bytes);
+        const std::string t = b.str(in.limits().max_string_bytes);
         in.check_string(s.size() + t.size());
         return Value(s + t);
     }

@@ -24,7 +24,11 @@ class StatementParser : public ExpressionParser {
         while (true) {
             const Token& t = cur();
             if (t.kind == Token::Kind::End) {
-                if (!ends.empty()) fail("unexpected end of template, expected '" + ends.front() + "'");
+                if (!ends.empty()) {
+                    std::string expected;
+                    for (const auto& e : ends) expected += (expected.empty() ? "'" : " or '") + e + "'";
+                    fail("unexpected end of template, expected " + expected);
+                }
                 return body;
             }
             if (t.kind == Token::Kind::Data) {
