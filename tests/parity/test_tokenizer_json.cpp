@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/unicode.h"
 
 namespace {
 
@@ -145,6 +146,17 @@ void check_golden(const std::string& name, bool include_known) {
         expect_encoding(text, e, c, full, where);
         EXPECT_EQ(tok->decode(e.ids, false), c["decode"].get<std::string>()) << where;
         EXPECT_EQ(tok->decode(e.ids, true), c["decode_skip"].get<std::string>()) << where;
+        if (!full) {  // real tokenizers: streaming the ids gives the full decode, piece by piece
+            loom::DecodeStream stream(*tok);
+            std::string streamed;
+            for (int32_t id : e.ids) {
+                const std::string piece = stream.step(id);
+                EXPECT_TRUE(loom::tok::is_valid_utf8(piece)) << where;
+                streamed += piece;
+            }
+            streamed += stream.flush();
+            EXPECT_EQ(streamed, c["decode_skip"].get<std::string>()) << where << " (DecodeStream)";
+        }
         if (!full) continue;
         expect_encoding(text, tok->encode(text, false), c["no_special"], true, where + " (no special)");
         const auto want_over = c.value("overflowing", json::array());
