@@ -165,3 +165,35 @@ TEST(Precompiled, CorruptBlobsAreRejectedOrHarmless) {
 }
 
 }  // namespace
+
+namespace {
+
+// Random bytes (mostly invalid UTF-8) through every kind of pipeline: no crash, offsets inside the input
+// and non-decreasing starts, and the decoder always returns valid UTF-8.
+TEST(Tokenizer, RandomBytesAreSafe) {
+    const char* files[] = {
+        "tests/data/tokenizer/tiny/bert_wordpiece.json",   "tests/data/tokenizer/tiny/unigram_metaspace.json",
+        "tests/data/tokenizer/tiny/wordlevel_digits.json", "tests/data/tokenizer/tiny/bpe_prefix_splits.json",
+        "tests/data/tokenizer/tiny/bytelevel_trim.json",   "../shared/data/tokenizers/llama2/tokenizer.json",
+        "../shared/data/tokenizers/qwen3/tokenizer.json"};
+    uint64_t state = 12345;
+    const auto next = [&] {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<uint8_t>(state >> 56);
+    };
+    for (const char* f : files) {
+        const auto tok = Tokenizer::from_file(f);
+        for (int round = 0; round < 200; ++round) {
+            std::string text(static_cast<size_t>(next() % 64), '\0');
+            for (char& c : text) c = static_cast<char>(next() % 4 == 0 ? ' ' : next());
+            const Encoding e = tok->encode(text);
+            for (size_t k = 0; k < e.size(); ++k) {
+                EXPECT_LE(e.offsets[k].first, e.offsets[k].second) << f;
+                EXPECT_LE(e.offsets[k].second, text.size()) << f;
+            }
+            EXPECT_TRUE(is_valid_utf8(tok->decode(e.ids, false))) << f;
+        }
+    }
+}
+
+}  // namespace
