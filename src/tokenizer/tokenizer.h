@@ -4,9 +4,13 @@
 // Every component is built from JSON exactly as HF serializes it, so GGUF vocabularies and SentencePiece
 // .model files can be turned into a tokenizer.json object in memory and loaded with Tokenizer::from_json.
 //
-// Offsets are BYTE offsets [start, end) into the original text given to encode().
-// Invalid UTF-8 input (which HF Python cannot receive): every invalid byte is replaced by U+FFFD before
-// the pipeline runs; the offsets of whatever comes from that U+FFFD point at the one original byte.
+// Offsets are BYTE offsets [start, end) into the original text given to encode(); for encode_pair, the
+// tokens of the second sequence have offsets into the second text (as HF does); special tokens added by the
+// post-processor have (0, 0).
+// Invalid UTF-8 input (which HF Python cannot receive): every byte that starts no valid UTF-8 sequence is
+// replaced by U+FFFD before the pipeline runs; the offsets of whatever comes from that U+FFFD point at the
+// one original byte. Nothing reads past the input; decode() always returns valid UTF-8.
+// Thread safety: a Tokenizer is immutable after loading; encode/decode may run concurrently.
 #pragma once
 
 #include <cstdint>
