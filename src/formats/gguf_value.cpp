@@ -85,7 +85,9 @@ GgufValue GgufValue::array(GgufType element_type, std::vector<GgufValue> items) 
         if (item.type() != element_type)
             throw Error(std::string("GGUF array of ") + gguf_type_name(element_type) +
                         " given an item of type " + gguf_type_name(item.type()));
-    return {GgufType::Array, GgufArray{element_type, std::move(items)}};
+    GgufValue value(GgufType::Array, 0);
+    value.array_ = std::make_shared<const GgufArray>(GgufArray{element_type, std::move(items)});
+    return value;
 }
 
 GgufValue GgufValue::integer(GgufType type, int64_t value) {
@@ -120,29 +122,28 @@ GgufValue GgufValue::integer(GgufType type, int64_t value) {
         default:
             throw Error(std::string("GGUF type ") + gguf_type_name(type) + " is not an integer type");
     }
-    if (gguf_type_is_unsigned(type)) return {type, static_cast<uint64_t>(value)};
-    return {type, value};
+    return {type, static_cast<uint64_t>(value)};  // signed values kept as two's complement bits
 }
 
 GgufValue GgufValue::int_array(GgufType element_type, const std::vector<int64_t>& values) {
     std::vector<GgufValue> items;
     items.reserve(values.size());
     for (int64_t v : values) items.push_back(integer(element_type, v));
-    return {GgufType::Array, GgufArray{element_type, std::move(items)}};
+    return array(element_type, std::move(items));
 }
 
 GgufValue GgufValue::float_array(const std::vector<float>& values) {
     std::vector<GgufValue> items;
     items.reserve(values.size());
     for (float v : values) items.push_back(f32(v));
-    return {GgufType::Array, GgufArray{GgufType::Float32, std::move(items)}};
+    return array(GgufType::Float32, std::move(items));
 }
 
 GgufValue GgufValue::string_array(const std::vector<std::string>& values) {
     std::vector<GgufValue> items;
     items.reserve(values.size());
     for (const std::string& v : values) items.push_back(string(v));
-    return {GgufType::Array, GgufArray{GgufType::String, std::move(items)}};
+    return array(GgufType::String, std::move(items));
 }
 
 namespace {
@@ -176,6 +177,41 @@ std::string shortest_double(double v) {
 
 }  // namespace
 
+void GgufValue::expect(bool ok, const char* wanted) const {
+    if (!ok)
+        throw Error(std::string("internal: GGUF value of type ") + gguf_type_name(type_) + " read as " +
+                    wanted);
+}
+
+uint64_t GgufValue::as_unsigned() const {
+    expect(gguf_type_is_unsigned(type_), "unsigned");
+    return bits_;
+}
+int64_t GgufValue::as_signed() const {
+    expect(gguf_type_is_signed(type_), "signed");
+    return static_cast<int64_t>(bits_);
+}
+float GgufValue::as_f32() const {
+    expect(type_ == GgufType::Float32, "FLOAT32");
+    return std::bit_cast<float>(static_cast<uint32_t>(bits_));
+}
+double GgufValue::as_f64() const {
+    expect(type_ == GgufType::Float64, "FLOAT64");
+    return std::bit_cast<double>(bits_);
+}
+bool GgufValue::as_bool() const {
+    expect(type_ == GgufType::Bool, "BOOL");
+    return bits_ != 0;
+}
+const std::string& GgufValue::as_string() const {
+    expect(type_ == GgufType::String, "STRING");
+    return string_;
+}
+const GgufArray& GgufValue::as_array() const {
+    expect(type_ == GgufType::Array, "ARRAY");
+    return *array_;
+}
+
 std::string GgufValue::to_display_string(size_t max_items) const {
     switch (type_) {
         case GgufType::Float32:
@@ -208,28 +244,10 @@ std::string GgufValue::to_display_string(size_t max_items) const {
 
 bool GgufValue::operator==(const GgufValue& other) const {
     if (type_ != other.type_) return false;
-    switch (type_) {
-        // Floats compare by bits, so "reads back bit-exact" is what == means (NaN payloads included).
-        case GgufType::Float32: {
-            float a = as_f32(), b = other.as_f32();
-            return std::memcmp(&a, &b, sizeof a) == 0;
-        }
-        case GgufType::Float64: {
-            double a = as_f64(), b = other.as_f64();
-            return std::memcmp(&a, &b, sizeof a) == 0;
-        }
-        case GgufType::Array: {
-            const GgufArray &a = as_array(), &b = other.as_array();
-            return a.element_type == b.element_type && a.items == b.items;
-        }
-        case GgufType::String:
-            return as_string() == other.as_string();
-        case GgufType::Bool:
-            return as_bool() == other.as_bool();
-        default:
-            return gguf_type_is_unsigned(type_) ? as_unsigned() == other.as_unsigned()
-                                                : as_signed() == other.as_signed();
-    }
+    if (type_ == GgufType::String) return string_ == other.string_;
+    if (type_ == GgufType::Array)
+        return array_->element_type == other.array_->element_type && array_->items == other.array_->items;
+    return bits_ == other.bits_;  // floats compare by bits: "reads back bit-exact" is what == means
 }
 
 }  // namespace loom

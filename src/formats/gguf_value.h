@@ -3,9 +3,10 @@
 // Arrays hold a single element type; an array of arrays holds further GgufValues of type Array.
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <memory>
 #include <string>
-#include <variant>
 #include <vector>
 
 namespace loom {
@@ -45,17 +46,21 @@ class GgufValue {
     GgufValue() = default;
 
     static GgufValue u8(uint8_t v) { return {GgufType::UInt8, uint64_t{v}}; }
-    static GgufValue i8(int8_t v) { return {GgufType::Int8, int64_t{v}}; }
+    static GgufValue i8(int8_t v) { return {GgufType::Int8, static_cast<uint64_t>(int64_t{v})}; }
     static GgufValue u16(uint16_t v) { return {GgufType::UInt16, uint64_t{v}}; }
-    static GgufValue i16(int16_t v) { return {GgufType::Int16, int64_t{v}}; }
+    static GgufValue i16(int16_t v) { return {GgufType::Int16, static_cast<uint64_t>(int64_t{v})}; }
     static GgufValue u32(uint32_t v) { return {GgufType::UInt32, uint64_t{v}}; }
-    static GgufValue i32(int32_t v) { return {GgufType::Int32, int64_t{v}}; }
+    static GgufValue i32(int32_t v) { return {GgufType::Int32, static_cast<uint64_t>(int64_t{v})}; }
     static GgufValue u64(uint64_t v) { return {GgufType::UInt64, v}; }
-    static GgufValue i64(int64_t v) { return {GgufType::Int64, v}; }
-    static GgufValue f32(float v) { return {GgufType::Float32, v}; }
-    static GgufValue f64(double v) { return {GgufType::Float64, v}; }
-    static GgufValue boolean(bool v) { return {GgufType::Bool, v}; }
-    static GgufValue string(std::string v) { return {GgufType::String, std::move(v)}; }
+    static GgufValue i64(int64_t v) { return {GgufType::Int64, static_cast<uint64_t>(v)}; }
+    static GgufValue f32(float v) { return {GgufType::Float32, std::bit_cast<uint32_t>(v)}; }
+    static GgufValue f64(double v) { return {GgufType::Float64, std::bit_cast<uint64_t>(v)}; }
+    static GgufValue boolean(bool v) { return {GgufType::Bool, uint64_t{v}}; }
+    static GgufValue string(std::string v) {
+        GgufValue value(GgufType::String, 0);
+        value.string_ = std::move(v);
+        return value;
+    }
     // Throws loom::Error if an item's type differs from element_type.
     static GgufValue array(GgufType element_type, std::vector<GgufValue> items);
     // Integer values of a given integer type, e.g. int_array(GgufType::Int32, {1, 2, 3}); throws if one does
@@ -70,14 +75,14 @@ class GgufValue {
     bool is_integer() const { return gguf_type_is_unsigned(type_) || gguf_type_is_signed(type_); }
     bool is_float() const { return type_ == GgufType::Float32 || type_ == GgufType::Float64; }
 
-    // Exact accessors: the caller has checked type(). (std::bad_variant_access otherwise.)
-    uint64_t as_unsigned() const { return std::get<uint64_t>(value_); }
-    int64_t as_signed() const { return std::get<int64_t>(value_); }
-    float as_f32() const { return std::get<float>(value_); }
-    double as_f64() const { return std::get<double>(value_); }
-    bool as_bool() const { return std::get<bool>(value_); }
-    const std::string& as_string() const { return std::get<std::string>(value_); }
-    const GgufArray& as_array() const { return std::get<GgufArray>(value_); }
+    // Exact accessors: the caller has checked type(); a mismatch throws loom::Error (a bug in the caller).
+    uint64_t as_unsigned() const;
+    int64_t as_signed() const;
+    float as_f32() const;
+    double as_f64() const;
+    bool as_bool() const;
+    const std::string& as_string() const;
+    const GgufArray& as_array() const;
 
     // Human-readable: numbers and strings in full, arrays longer than `max_items` shortened to "[49152
     // strings]".
@@ -86,11 +91,15 @@ class GgufValue {
     bool operator==(const GgufValue& other) const;
 
   private:
-    using Storage = std::variant<uint64_t, int64_t, float, double, bool, std::string, GgufArray>;
-    GgufValue(GgufType type, Storage value) : type_(type), value_(std::move(value)) {}
+    // A plain struct rather than std::variant: GCC 12 reports false -Wmaybe-uninitialized on variants of
+    // strings under -O2 + sanitizers, and the CI's sanitizer build uses -Werror.
+    GgufValue(GgufType type, uint64_t bits) : type_(type), bits_(bits) {}
+    void expect(bool ok, const char* wanted) const;
 
     GgufType type_ = GgufType::UInt8;
-    Storage value_ = uint64_t{0};
+    uint64_t bits_ = 0;   // integers (signed ones two's complement), float/double bits, bool
+    std::string string_;  // String
+    std::shared_ptr<const GgufArray> array_;  // Array (immutable, so copies may share it)
 };
 
 }  // namespace loom
