@@ -111,6 +111,7 @@ int register_all() {
         for (DType type : types)
             for (Shape s : shapes)
                 for (int threads : {1, 2}) {
+                    if (s.K % dtype_info(type).block_size) continue;  // e.g. K types need K % 256 == 0
                     const std::string name = std::string(M == 1 ? "matvec/" : "matmul_M512/") +
                                              dtype_name(type) + "/N" + std::to_string(s.N) + "xK" +
                                              std::to_string(s.K) + "/threads:" + std::to_string(threads);

@@ -116,19 +116,42 @@ float dot_row(const typename Traits<T>::Block* blk, const Q8_32Row& x, int64_t n
     __m256 corr = _mm256_setzero_ps();
     int64_t b = 0;
     for (; b + 8 <= n_blocks; b += 8) group8<T>(blk + b, x.qs + 32 * b, x.d + b, x.sd + b, acc, corr);
+    for (; b + 2 <= n_blocks; b += 2) {  // leftover pairs: two scales broadcast into the two halves
+        const float dw0 = _cvtsh_ss(blk[b].d), dw1 = _cvtsh_ss(blk[b + 1].d);
+        const __m512 scale =
+            _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(dw0 * x.d[b]), _mm512_set1_ps(dw1 * x.d[b + 1]));
+        const __m512i dot = dot_pair<T>(blk[b], blk[b + 1], _mm512_loadu_si512(x.qs + 32 * b));
+        acc[b & 3] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[b & 3]);
+        if constexpr (Traits<T>::c != 0) {
+            float wm0 = dw0, wm1 = dw1;
+            if constexpr (T == DType::Q4_1 || T == DType::Q5_1)
+                wm0 = _cvtsh_ss(blk[b].m), wm1 = _cvtsh_ss(blk[b + 1].m);
+            corr = _mm256_fmadd_ps(_mm256_setr_ps(wm0, wm1, 0, 0, 0, 0, 0, 0),
+                                   _mm256_setr_ps(x.sd[b], x.sd[b + 1], 0, 0, 0, 0, 0, 0), corr);
+        }
+    }
     if (b < n_blocks) {
-        // Last partial group: zero-padded copies, so padding blocks have scale 0 and contribute exactly 0.
-        const int64_t r = n_blocks - b;
+        // A last odd block: paired with a zero block (scale 0) from a local copy, so nothing past the row is
+        // read.
         typename Traits<T>::Block wpad[8];
         alignas(64) int8_t qpad[8 * 32];
         float dpad[8] = {}, spad[8] = {};
-        std::memset(wpad, 0, sizeof(wpad));
-        std::memset(qpad, 0, sizeof(qpad));
-        std::memcpy(wpad, blk + b, r * sizeof(wpad[0]));
-        std::memcpy(qpad, x.qs + 32 * b, 32 * r);
-        std::memcpy(dpad, x.d + b, 4 * r);
-        std::memcpy(spad, x.sd + b, 4 * r);
-        group8<T>(wpad, qpad, dpad, spad, acc, corr);
+        std::memset(wpad, 0, 2 * sizeof(wpad[0]));
+        std::memset(qpad, 0, 64);
+        std::memcpy(wpad, blk + b, sizeof(wpad[0]));
+        std::memcpy(qpad, x.qs + 32 * b, 32);
+        dpad[0] = x.d[b];
+        spad[0] = x.sd[b];
+        const float dw0 = _cvtsh_ss(wpad[0].d);
+        const __m512 scale = _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(dw0 * dpad[0]), _mm512_setzero_ps());
+        const __m512i dot = dot_pair<T>(wpad[0], wpad[1], _mm512_load_si512(qpad));
+        acc[0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[0]);
+        if constexpr (Traits<T>::c != 0) {
+            float wm0 = dw0;
+            if constexpr (T == DType::Q4_1 || T == DType::Q5_1) wm0 = _cvtsh_ss(wpad[0].m);
+            corr = _mm256_fmadd_ps(_mm256_setr_ps(wm0, 0, 0, 0, 0, 0, 0, 0),
+                                   _mm256_setr_ps(spad[0], 0, 0, 0, 0, 0, 0, 0), corr);
+        }
     }
     const __m512 sum = _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3]));
     float result = hsum512(sum);
