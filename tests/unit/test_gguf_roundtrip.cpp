@@ -165,7 +165,8 @@ TEST(GgufRoundTrip, TypedAccessors) {
     EXPECT_EQ(file->get_int_array("a_u8"), (std::vector<int64_t>{0, 7, 255}));
     EXPECT_EQ(file->get_int_array("a_i64"), (std::vector<int64_t>{INT64_MIN, INT64_MAX}));
     EXPECT_THROW((void)file->get_int_array("a_u64"), Error);
-    EXPECT_EQ(file->get_float_array("a_f64"), (std::vector<float>{INFINITY, -0.0f}));  // 1e300 overflows float
+    EXPECT_EQ(file->get_float_array("a_f64"),
+              (std::vector<float>{INFINITY, -0.0f}));  // 1e300 overflows float
     EXPECT_EQ(file->get_float_array("a_empty"), std::vector<float>{});
     EXPECT_EQ(file->get_string_array("a_string"), (std::vector<std::string>{"x", "", "yz"}));
     EXPECT_THROW((void)file->get_string_array("a_nested"), Error);
