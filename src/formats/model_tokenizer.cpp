@@ -64,12 +64,22 @@ std::vector<int32_t> ids_of(const json& v) {
 }
 
 // What encode(text, true) adds is decided by the post-processor; probe it rather than trust a config flag.
-void probe_added_specials(const Tokenizer& tok, TokenizerInfo& info) {
+// `config_add_bos` / `config_add_eos`: the source's own flags, when it has them.
+void probe_added_specials(const Tokenizer& tok, TokenizerInfo& info, std::optional<bool> config_add_bos,
+                          std::optional<bool> config_add_eos) {
     auto with = tok.encode("a", true).ids;
     auto without = tok.encode("a", false).ids;
-    if (with.size() <= without.size()) return;
-    info.add_bos = info.bos_id && with.front() == *info.bos_id;
-    info.add_eos = info.eos_id && with.back() == *info.eos_id;
+    if (with.size() > without.size()) {
+        info.encode_adds_bos = info.bos_id && with.front() == *info.bos_id;
+        info.encode_adds_eos = info.eos_id && with.back() == *info.eos_id;
+    }
+    info.add_bos = config_add_bos.value_or(info.encode_adds_bos) && info.bos_id;
+    info.add_eos = config_add_eos.value_or(info.encode_adds_eos) && info.eos_id;
+}
+
+std::optional<bool> optional_bool(const json& config, const char* key) {
+    if (config.contains(key) && config[key].is_boolean()) return config[key].get<bool>();
+    return std::nullopt;
 }
 
 void finish_eog(const Tokenizer& tok, TokenizerInfo& info, std::vector<int32_t> extra) {
@@ -97,7 +107,9 @@ ModelTokenizer from_gguf(const GgufFile& file) {
     info.bos_token = text_of(*out.tokenizer, info.bos_id);
     info.eos_token = text_of(*out.tokenizer, info.eos_id);
     info.chat_template = file.get_string("tokenizer.chat_template").value_or("");
-    probe_added_specials(*out.tokenizer, info);
+    // The GGUF flags are already in the tokenizer's post-processor (gguf_vocab.cpp): probing agrees with
+    // them.
+    probe_added_specials(*out.tokenizer, info, std::nullopt, std::nullopt);
     std::vector<int32_t> eog;
     for (auto id : {vocab.eot_id, vocab.eom_id})
         if (id) eog.push_back(*id);
@@ -145,7 +157,8 @@ ModelTokenizer from_hf_folder(const ModelSource& source) {
     info.bos_token = text_of(tok, info.bos_id);
     info.eos_token = text_of(tok, info.eos_id);
     info.chat_template = chat_template_of(config);
-    probe_added_specials(tok, info);
+    probe_added_specials(tok, info, optional_bool(config, "add_bos_token"),
+                         optional_bool(config, "add_eos_token"));
     std::vector<int32_t> eog;
     if (source.hf_config.is_object() && source.hf_config.contains("eos_token_id"))
         eog = ids_of(source.hf_config["eos_token_id"]);
@@ -175,6 +188,14 @@ ModelTokenizer load_model_tokenizer_with_info(const ModelSource& source) {
 
 std::unique_ptr<Tokenizer> load_model_tokenizer(const ModelSource& source) {
     return load_model_tokenizer_with_info(source).tokenizer;
+}
+
+std::vector<int32_t> encode_for_model(const ModelTokenizer& model_tokenizer, std::string_view text) {
+    const TokenizerInfo& info = model_tokenizer.info;
+    std::vector<int32_t> ids = model_tokenizer.tokenizer->encode(text, /*add_special_tokens=*/true).ids;
+    if (info.add_bos && !info.encode_adds_bos) ids.insert(ids.begin(), *info.bos_id);
+    if (info.add_eos && !info.encode_adds_eos) ids.push_back(*info.eos_id);
+    return ids;
 }
 
 }  // namespace loom
