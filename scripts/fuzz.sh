@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-20}
 targets=$(ls tests/fuzz/fuzz_*.cpp 2>/dev/null || true)
 [ -n "$targets" ] || { echo "no fuzz targets"; exit 0; }
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_FUZZ=ON \
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -g1" -DLOOM_FUZZ=ON \
     -DLOOM_WERROR=OFF >/dev/null
 cmake --build build-fuzz
 for src in $targets; do
