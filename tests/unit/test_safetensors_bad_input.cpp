@@ -18,10 +18,10 @@ namespace {
 std::vector<uint8_t> make_file(std::string header, size_t data_bytes, std::optional<uint64_t> declared = {}) {
     while (header.size() % 8) header += ' ';
     uint64_t length = declared.value_or(header.size());
-    std::vector<uint8_t> out(8);
+    // One allocation filled in place (GCC 12 -O3 reports a false -Warray-bounds on vector::insert here).
+    std::vector<uint8_t> out(8 + header.size() + data_bytes, 0x5a);
     std::memcpy(out.data(), &length, 8);
-    out.insert(out.end(), header.begin(), header.end());
-    out.insert(out.end(), data_bytes, 0x5a);
+    std::memcpy(out.data() + 8, header.data(), header.size());
     return out;
 }
 
