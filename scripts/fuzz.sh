@@ -15,7 +15,7 @@ for src in $targets; do
     rm -rf "$work"; mkdir -p "$work"
     [ -d "tests/fuzz/corpus/$name" ] && cp -r "tests/fuzz/corpus/$name/." "$work/"
     echo "-- $name for ${seconds}s"
-    (cd build-fuzz && "./$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    (cd build-fuzz && "tests/fuzz/$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         "corpus-run/$name" 2>&1 | tail -4)
 done
 echo "fuzz: all targets ran clean"
