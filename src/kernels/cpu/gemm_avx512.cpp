@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "kernels/cpu/matmul.h"
 #include "kernels/cpu/matmul_kernels.h"
 #include "kernels/cpu/scratch.h"
 #include "tensor/dequantize.h"
@@ -72,24 +73,8 @@ void dequant_segment(const WeightView& w, int64_t n, int64_t k0, int64_t kc, flo
 }  // namespace
 
 GemmKernelFn avx512_gemm_kernel(DType type) {
-    switch (type) {
-        case DType::F32:
-        case DType::F16:
-        case DType::BF16:
-        case DType::Q4_0:
-        case DType::Q4_1:
-        case DType::Q5_0:
-        case DType::Q5_1:
-        case DType::Q8_0:
-        case DType::Q2_K:
-        case DType::Q3_K:
-        case DType::Q4_K:
-        case DType::Q5_K:
-        case DType::Q6_K:
-            return gemm_f32;
-        default:
-            return nullptr;
-    }
+    // Panels are dequantized to f32, so the GEMM covers every type the scalar reference covers.
+    return loom::matmul_supports(type) ? gemm_f32 : nullptr;
 }
 
 }  // namespace loom::kernels
