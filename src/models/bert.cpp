@@ -136,7 +136,8 @@ void EncoderModel::embed(const EncoderBatch& b, float* x) const {
     embed_norm_.forward(x, x, b.batch * T);
 }
 
-std::vector<float> EncoderModel::forward(const EncoderBatch& b) const {
+std::vector<float> EncoderModel::forward(const EncoderBatch& b,
+                                         const AttentionWeightsHook* weights_hook) const {
     const int64_t B = b.batch, T = b.seq_len, M = B * T, H = config_.hidden, F = config_.ffn;
     if (B <= 0 || T <= 0) throw Error("encoder: empty batch (no sequences or no tokens)");
     if (static_cast<int64_t>(b.ids.size()) != M ||
@@ -158,11 +159,13 @@ std::vector<float> EncoderModel::forward(const EncoderBatch& b) const {
     embed(b, x.data());
     EncoderAttentionShape shape{B, T, config_.n_heads, config_.head_dim(),
                                 1.0f / std::sqrt(static_cast<float>(config_.head_dim()))};
+    if (weights_hook && *weights_hook) shape.weights_hook = weights_hook;
     for (const EncoderLayer& l : layers_) {
         l.query.forward(x.data(), q.data(), M);
         l.key.forward(x.data(), k.data(), M);
         l.value.forward(x.data(), v.data(), M);
         encoder_attention(ctx.data(), q.data(), k.data(), v.data(), mask.data(), shape);
+        ++shape.layer;
         l.attn_out.forward(ctx.data(), proj.data(), M);
         add(x.data(), x.data(), proj.data(), M * H);
         l.attn_norm.forward(x.data(), x.data(), M);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "models/encoder_config.h"
+#include "nn/attention.h"
 #include "nn/embedding.h"
 #include "nn/linear.h"
 #include "nn/norm.h"
@@ -55,7 +56,10 @@ class EncoderModel {
 
     // Last hidden states: [B * T, hidden]. Throws loom::Error for a bad batch (empty, too long, id out of
     // range, inconsistent sizes).
-    std::vector<float> forward(const EncoderBatch& batch) const;
+    // weights_hook: optional attention-map observer (nn/attention.h; see EncoderAttentionShape for the
+    // query_pos numbering of a batch), null (the default) when off.
+    std::vector<float> forward(const EncoderBatch& batch,
+                               const AttentionWeightsHook* weights_hook = nullptr) const;
 
   private:
     EncoderModel() = default;

@@ -27,6 +27,8 @@ void encoder_attention(float* out, const float* q, const float* k, const float* 
                     scores[j] = mask[j] ? s.scale * dot(qi, k + (row0 + j) * width + col, s.head_dim)
                                         : -std::numeric_limits<float>::infinity();
                 softmax(scores.data(), T);
+                if (s.weights_hook)
+                    (*s.weights_hook)(s.layer, h, row0 + i, std::span<const float>(scores.data(), T));
                 float* oi = out + (row0 + i) * width + col;
                 for (int64_t d = 0; d < s.head_dim; ++d) oi[d] = 0.0f;
                 for (int64_t j = 0; j < T; ++j) {

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "nn/attention.h"
+
 namespace loom {
 
 struct EncoderAttentionShape {
@@ -15,6 +17,10 @@ struct EncoderAttentionShape {
     int64_t n_heads = 0;
     int64_t head_dim = 0;
     float scale = 1.0f;  // 1 / sqrt(head_dim)
+    // Attention-map observer (nn/attention.h), null when off. Called per (sequence b, head, query i) with
+    // query_pos = b * seq_len + i and the weights over that sequence's seq_len keys (0 at padding).
+    const AttentionWeightsHook* weights_hook = nullptr;
+    int64_t layer = 0;  // passed to the hook
 };
 
 // out, q, k, v: [B * T, n_heads * head_dim], head h of token t at columns [h * head_dim, (h + 1) * head_dim).
