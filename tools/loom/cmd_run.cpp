@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 
+#include "beam_flags.h"
 #include "command.h"
 #include "core/error.h"
 #include "default_model.h"
@@ -16,6 +17,7 @@ namespace {
 
 struct RunOptions {
     GenerationFlags gen;
+    BeamFlags beam;  // --num-beams > 1: beam search instead of sampling
     std::string prompt_flag, prompt_positional;
     size_t top_probs = 0;
     bool no_stream = false, no_display_prompt = false, quiet = false;
@@ -38,6 +40,14 @@ int run(RunOptions& o) {
     LoadedModel m = load_model(resolve_model_path(o.gen.model));
     Session session(*m.model, choose_context(m.model->config(), o.gen.context));
     std::vector<int32_t> ids = m.tokenizer->encode(prompt, true).ids;
+    if (o.beam.enabled()) {
+        if (!o.gen.stop.empty() || o.top_probs > 0)
+            throw Error("--stop and --top-probs are not available with --num-beams");
+        const std::vector<int32_t> eos = o.gen.ignore_eos ? std::vector<int32_t>{} : m.end_of_generation;
+        return run_beam_search(m, prompt, ids,
+                               o.beam.options(o.gen.n_predict, eos, o.gen.sampling.repeat_penalty),
+                               {!o.no_display_prompt, o.quiet});
+    }
     auto sampler = make_sampler_chain(o.gen.sampling);
 
     GenerationOptions options;
@@ -90,6 +100,7 @@ CommandRegistrar registrar({"run", "complete a prompt with a decoder model (stre
                             [](CLI::App& app) -> std::function<int()> {
                                 auto o = std::make_shared<RunOptions>();
                                 o->gen.add_to(app);
+                                o->beam.add_to(app);
                                 app.add_option("-p,--prompt", o->prompt_flag, "the prompt");
                                 app.add_option("prompt", o->prompt_positional, "the prompt (instead of -p)");
                                 app.add_option("--top-probs", o->top_probs,
