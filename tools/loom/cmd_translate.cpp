@@ -1,0 +1,115 @@
+// `loom translate -m MODEL [--from en --to de] "text"` and `loom summarize -m MODEL "text"`: encoder-decoder
+// text-to-text tasks (T5 / FLAN-T5, Marian, BART). Both also read a file (--input FILE, one source per line;
+// one output line per input line, a progress bar on stderr) and decode --batch-size sources together.
+// Greedy by default; --temp > 0 samples through the sampler chain.
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "command.h"
+#include "core/error.h"
+#include "core/parallel.h"
+#include "tasks/translate.h"
+
+namespace loom::cli {
+namespace {
+
+struct TextToTextArgs {
+    std::string model, text, input, from, to;
+    bool truncate = false;
+    int threads = 0;
+    int64_t seed = -1;
+    Seq2SeqTextOptions options;
+};
+
+void add_common(CLI::App& sub, TextToTextArgs& a) {
+    sub.add_option("-m,--model", a.model, "Hugging Face encoder-decoder folder (T5, Marian, BART)")
+        ->required();
+    sub.add_option("text", a.text, "the source text (or --input FILE)");
+    sub.add_option("-i,--input", a.input, "a file with one source per line");
+    sub.add_flag("--truncate", a.truncate, "cut sources longer than the encoder allows instead of failing");
+    sub.add_option("-n,--max-new-tokens", a.options.generate.max_new_tokens, "longest output in tokens")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    sub.add_option("--min-new-tokens", a.options.generate.min_new_tokens,
+                   "no end of output before this many tokens")
+        ->capture_default_str();
+    sub.add_option("--batch-size", a.options.batch_size, "sources decoded together")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    sub.add_option("-t,--threads", a.threads, "threads (0: all cores)")->capture_default_str();
+    SamplingParams& s = a.options.generate.sampling;
+    sub.add_option("--temp", s.temperature, "temperature (0: greedy)")->capture_default_str();
+    sub.add_option("--top-k", s.top_k, "top-k (0: off)")->capture_default_str();
+    sub.add_option("--top-p", s.top_p, "top-p in (0, 1] (1: off)")->capture_default_str();
+    sub.add_option("--min-p", s.min_p, "min-p in [0, 1] (0: off)")->capture_default_str();
+    sub.add_option("--repeat-penalty", s.repeat_penalty, "repetition penalty (1: off)")
+        ->capture_default_str();
+    sub.add_option("-s,--seed", a.seed, "random seed (-1: random)")->capture_default_str();
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw Error("cannot open input file").file(path);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+void draw_progress(size_t done, size_t total) {
+    const int width = 30;
+    const int filled = total ? static_cast<int>(width * done / total) : width;
+    std::fprintf(stderr, "\r[%s%s] %zu/%zu", std::string(filled, '#').c_str(),
+                 std::string(width - filled, ' ').c_str(), done, total);
+    if (done == total) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+}
+
+int run_text_to_text(TextToTextArgs& a, bool translate) {
+    if (a.text.empty() == a.input.empty()) throw Error("give either a text or --input FILE (one of them)");
+    if (a.seed < -1) throw Error("--seed must be >= -1, got " + std::to_string(a.seed));
+    a.options.generate.sampling.seed =
+        a.seed == -1 ? SamplingParams::kRandomSeed : static_cast<uint64_t>(a.seed);
+    validate(a.options.generate.sampling);
+    a.options.truncate = a.truncate;
+    set_num_threads(a.threads);
+    auto pipeline = Seq2SeqTextPipeline::open(a.model);
+    if (translate) {
+        pipeline->set_translation(a.from, a.to);
+    } else {
+        pipeline->set_summarization();
+    }
+    const bool from_file = !a.input.empty();
+    const std::vector<std::string> texts = from_file ? read_lines(a.input) : std::vector<std::string>{a.text};
+    size_t done = 0;
+    const auto outputs = pipeline->run(texts, a.options, [&](size_t) {
+        if (from_file) draw_progress(++done, texts.size());
+    });
+    for (const std::string& line : outputs) std::printf("%s\n", line.c_str());
+    return 0;
+}
+
+CommandRegistrar translate_registrar(
+    {"translate", "translate text with an encoder-decoder model (Marian, T5)",
+     [](CLI::App& sub) -> std::function<int()> {
+         auto a = std::make_shared<TextToTextArgs>();
+         add_common(sub, *a);
+         sub.add_option("--from", a->from, "source language code (T5: required; Marian: checked)");
+         sub.add_option("--to", a->to, "target language code (T5: required; Marian: checked)");
+         return [a] { return run_text_to_text(*a, true); };
+     }});
+
+CommandRegistrar summarize_registrar({"summarize", "summarise text with an encoder-decoder model (BART, T5)",
+                                      [](CLI::App& sub) -> std::function<int()> {
+                                          auto a = std::make_shared<TextToTextArgs>();
+                                          add_common(sub, *a);
+                                          return [a] { return run_text_to_text(*a, false); };
+                                      }});
+
+}  // namespace
+}  // namespace loom::cli
