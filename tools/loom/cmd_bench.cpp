@@ -4,10 +4,12 @@
 // Each is repeated -r times and averaged. --json prints {"pp": x, "tg": y, ...} on one line.
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "attention_maps/attention_maps.h"
 #include "command.h"
 #include "core/error.h"
 #include "core/parallel.h"
@@ -23,6 +25,7 @@ struct BenchOptions {
     int64_t n_prompt = 512, n_gen = 128;
     int repetitions = 1;
     bool json = false;
+    bool attention_maps = false;  // record every layer and head (measures the hook's cost)
 };
 
 using Clock = std::chrono::steady_clock;
@@ -45,18 +48,29 @@ int run(const BenchOptions& o) {
     std::uniform_int_distribution<int32_t> pick(0, static_cast<int32_t>(vocab - 1));
     std::vector<float> logits(static_cast<size_t>(vocab));
 
+    // --attention-maps: a recorder of all layers and heads per pass, allocated outside the timed region.
+    auto record_attention = [&](int64_t max_tokens) -> std::unique_ptr<AttentionRecorder> {
+        if (!o.attention_maps) return nullptr;
+        const ModelConfig& c = model->config();
+        auto rec = std::make_unique<AttentionRecorder>(c.n_layer, c.n_head, max_tokens,
+                                                       select_attention("all", "all", c.n_layer, c.n_head));
+        model->set_attention_hook(rec->hook());
+        return rec;
+    };
     double pp_seconds = 0.0, tg_seconds = 0.0;
     for (int r = 0; r < o.repetitions; ++r) {
         if (o.n_prompt > 0) {
             std::vector<int32_t> prompt(static_cast<size_t>(o.n_prompt));
             for (int32_t& id : prompt) id = pick(rng);
             KvCache cache = model->make_cache(o.n_prompt);
+            const auto recorder = record_attention(o.n_prompt);
             const auto t0 = Clock::now();
             model->forward(prompt, cache, logits.data(), false);
             pp_seconds += seconds(t0);
         }
         if (o.n_gen > 0) {
             KvCache cache = model->make_cache(o.n_gen);
+            const auto recorder = record_attention(o.n_gen);
             int32_t token = pick(rng);
             const auto t0 = Clock::now();
             for (int64_t i = 0; i < o.n_gen; ++i) {
@@ -66,6 +80,7 @@ int run(const BenchOptions& o) {
             tg_seconds += seconds(t0);
         }
     }
+    model->set_attention_hook({});  // the last recorder is gone
     const double pp = pp_seconds > 0 ? static_cast<double>(o.n_prompt * o.repetitions) / pp_seconds : 0.0;
     const double tg = tg_seconds > 0 ? static_cast<double>(o.n_gen * o.repetitions) / tg_seconds : 0.0;
     if (o.json) {
@@ -92,6 +107,8 @@ CommandRegistrar registrar(
          app.add_option("-p,--n-prompt", o->n_prompt, "prompt tokens")->capture_default_str();
          app.add_option("-n,--n-gen", o->n_gen, "generated tokens")->capture_default_str();
          app.add_option("-r,--repetitions", o->repetitions, "repetitions")->capture_default_str();
+         app.add_flag("--attention-maps", o->attention_maps,
+                      "record every layer's attention weights while measuring (the cost of loom attention)");
          app.add_flag("--json", o->json, "one JSON line: {\"pp\": x, \"tg\": y, ...}");
          return [o] { return run(*o); };
      }});

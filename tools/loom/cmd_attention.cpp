@@ -1,0 +1,121 @@
+// `loom attention [-m MODEL] [-o DIR] [--layers 0,2-4] [--heads ..] [--generate N] "text"`: records the
+// softmax weights of every kept layer and head while the model reads the text (and, for a decoder, greedily
+// generates N more tokens, one attention row each), then writes attention.json (bertviz-loadable), PNG
+// heatmaps and an interactive attention.html into DIR (see src/attention_maps/attention_outputs.h). Decoder
+// models (GGUF or HF folders; the default model without -m) and encoder folders (BERT, RoBERTa, DistilBERT,
+// MiniLM).
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "attention_maps/attention_capture.h"
+#include "attention_maps/attention_outputs.h"
+#include "command.h"
+#include "core/error.h"
+#include "core/parallel.h"
+#include "default_model.h"
+#include "models/encoder_config.h"
+#include "tasks/encoder_runner.h"
+
+namespace loom::cli {
+namespace {
+
+struct AttentionArgs {
+    std::string model, out_dir = "attention", layers = "all", heads = "all", text;
+    int64_t generate = 0;
+    int threads = 0;
+};
+
+void fill_tokens(AttentionDocument& doc, const Tokenizer& tokenizer, std::span<const int32_t> ids) {
+    doc.token_ids.assign(ids.begin(), ids.end());
+    for (int32_t id : ids) {
+        doc.tokens.push_back(token_label(tokenizer.id_to_token(id)));
+        doc.labels.push_back(token_label(tokenizer.decode(std::span<const int32_t>(&id, 1), false)));
+    }
+}
+
+void report_memory(const AttentionSelection& s, int64_t max_tokens) {
+    std::fprintf(stderr, "loom: recording %zu layers x %zu heads x %lld tokens (%.1f MiB)\n", s.layers.size(),
+                 s.heads.size(), static_cast<long long>(max_tokens),
+                 static_cast<double>(attention_recorder_bytes(s, max_tokens)) / (1024.0 * 1024.0));
+}
+
+AttentionDocument run_encoder(const AttentionArgs& a, const std::string& path, AttentionMaps& maps) {
+    if (a.generate > 0) throw Error("--generate needs a decoder model; " + path + " is an encoder");
+    auto runner = EncoderRunner::open(path);
+    const std::vector<std::string> texts = {a.text};
+    const std::vector<Encoding> encodings = runner->encode(texts);
+    const EncoderBatch batch = runner->make_batch(encodings);
+    const EncoderConfig& c = runner->model().config();
+    const AttentionSelection selection = select_attention(a.layers, a.heads, c.n_layers, c.n_heads);
+    report_memory(selection, batch.seq_len);
+    maps = capture_encoder_attention(runner->model(), batch, selection);
+    AttentionDocument doc;
+    doc.architecture = runner->source().architecture;
+    doc.causal = false;
+    doc.n_prompt = batch.seq_len;
+    doc.n_model_layers = c.n_layers;
+    doc.n_model_heads = c.n_heads;
+    fill_tokens(doc, runner->tokenizer(), batch.ids);
+    return doc;
+}
+
+AttentionDocument run_decoder(const AttentionArgs& a, const std::string& path, AttentionMaps& maps) {
+    LoadedModel m = load_model(path);
+    const std::vector<int32_t> prompt = m.tokenizer->encode(a.text, true).ids;
+    if (prompt.empty()) throw Error("the text encodes to no tokens");
+    const ModelConfig& c = m.model->config();
+    const AttentionSelection selection = select_attention(a.layers, a.heads, c.n_layer, c.n_head);
+    report_memory(selection, static_cast<int64_t>(prompt.size()) + a.generate);
+    DecoderCapture capture =
+        capture_decoder_attention(*m.model, prompt, a.generate, selection, m.end_of_generation);
+    maps = std::move(capture.maps);
+    AttentionDocument doc;
+    doc.architecture = c.architecture;
+    doc.causal = true;
+    doc.n_prompt = capture.n_prompt;
+    doc.n_model_layers = c.n_layer;
+    doc.n_model_heads = c.n_head;
+    fill_tokens(doc, *m.tokenizer, capture.tokens);
+    return doc;
+}
+
+int run(const AttentionArgs& a) {
+    if (a.text.empty()) throw Error("no text: pass the text to look at as an argument");
+    if (a.generate < 0) throw Error("--generate must be >= 0");
+    if (a.threads < 0) throw Error("-t must be >= 0, got " + std::to_string(a.threads));
+    set_num_threads(a.threads);
+    const std::string path = resolve_model_path(a.model);
+    const ModelSource probe = open_model_source(path);
+    const bool encoder =
+        probe.format == SourceFormat::HuggingFace && is_encoder_model_type(probe.architecture);
+    AttentionMaps maps;
+    AttentionDocument doc = encoder ? run_encoder(a, path, maps) : run_decoder(a, path, maps);
+    doc.model = path;
+    doc.text = a.text;
+    const std::vector<std::string> written = write_attention_outputs(a.out_dir, maps, doc);
+    std::printf(
+        "%lld tokens (%lld generated), %zu layers x %zu heads -> %s/ (%zu files: attention.json, "
+        "attention.html, PNGs)\n",
+        static_cast<long long>(maps.n_tokens), static_cast<long long>(maps.n_tokens - doc.n_prompt),
+        maps.layers.size(), maps.heads.size(), a.out_dir.c_str(), written.size());
+    return 0;
+}
+
+CommandRegistrar registrar(
+    {"attention", "attention maps of every layer and head: JSON (bertviz), PNG heatmaps, an HTML page",
+     [](CLI::App& sub) -> std::function<int()> {
+         auto a = std::make_shared<AttentionArgs>();
+         sub.add_option("-m,--model", a->model, "model: GGUF file or HF folder (decoder or encoder)");
+         sub.add_option("-o,--out", a->out_dir, "output folder (default: attention)");
+         sub.add_option("--layers", a->layers, "layers to keep: all, or e.g. 0,2-4,-1 (bounds memory)");
+         sub.add_option("--heads", a->heads, "heads to keep: all, or e.g. 0-3");
+         sub.add_option("--generate", a->generate,
+                        "greedily generate N tokens, one attention row each (decoders)");
+         sub.add_option("-t,--threads", a->threads, "threads (default: all cores)");
+         sub.add_option("text", a->text, "the text to look at")->required();
+         return [a] { return run(*a); };
+     }});
+
+}  // namespace
+}  // namespace loom::cli
