@@ -52,6 +52,11 @@ BeamSearchOptions BeamFlags::options(int32_t n_predict, std::vector<int32_t> eos
 int run_beam_search(LoadedModel& m, const std::string& prompt, std::span<const int32_t> prompt_ids,
                     const BeamSearchOptions& options, const BeamRunOutput& output) {
     validate(options, m.model->config().n_vocab);
+    const int64_t needed = static_cast<int64_t>(prompt_ids.size()) + options.max_new_tokens;
+    if (output.n_ctx > 0 && needed > output.n_ctx)
+        throw Error("prompt (" + std::to_string(prompt_ids.size()) + " tokens) + -n " +
+                    std::to_string(options.max_new_tokens) + " exceed the context window of " +
+                    std::to_string(output.n_ctx) + " tokens (-c)");
     DecoderBeamModel beams(*m.model);
     // A progress line that rewrites itself, only on a terminal (a log file would get one line per step).
     const bool progress = !output.quiet && isatty(fileno(stderr));

@@ -32,6 +32,7 @@ struct BeamFlags {
 struct BeamRunOutput {
     bool display_prompt = true;
     bool quiet = false;  // no progress or timings on stderr
+    int64_t n_ctx = 0;   // > 0: prompt + max_new_tokens must fit this window (as for sampling)
 };
 
 // Runs the search over `prompt_ids` and prints each returned sequence (with its score when more than one).

@@ -46,7 +46,7 @@ int run(RunOptions& o) {
         const std::vector<int32_t> eos = o.gen.ignore_eos ? std::vector<int32_t>{} : m.end_of_generation;
         return run_beam_search(m, prompt, ids,
                                o.beam.options(o.gen.n_predict, eos, o.gen.sampling.repeat_penalty),
-                               {!o.no_display_prompt, o.quiet});
+                               {!o.no_display_prompt, o.quiet, session.n_ctx()});
     }
     auto sampler = make_sampler_chain(o.gen.sampling);
 
