@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config nlohmann-json3-dev libpcre2-dev libutf8proc-dev libcli11-dev
           libgtest-dev libgmock-dev libbenchmark-dev sentencepiece libsentencepiece-dev clang libclang-rt-14-dev
           python3 python3-pip unzip libcairo2-dev fonts-dejavu-core libcurl4-openssl-dev libcpp-httplib-dev
-          libssl-dev)
+          libssl-dev chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,4 +20,9 @@ fi
 # the goldens themselves were made with transformers/tokenizers and are committed, so CI needs no torch).
 python3 - <<'PY' 2>/dev/null || python3 -m pip install --quiet numpy safetensors
 import numpy, safetensors
+PY
+
+# loom serve's end-to-end tests: the official OpenAI client and Selenium (drives the Debian chromium above).
+python3 - <<'PY' 2>/dev/null || python3 -m pip install --quiet openai selenium
+import openai, selenium
 PY

@@ -34,6 +34,13 @@ class DecoderModel {
     // loom::Error when the tokens do not fit the cache or an id is outside the vocabulary.
     void forward(std::span<const int32_t> tokens, KvCache& cache, float* logits, bool all_logits);
 
+    // One decode step for several independent sequences at once (continuous batching): tokens[i] runs at
+    // position caches[i]->size() against caches[i], which then advances by one. The weight matmuls run once
+    // with M = tokens.size() rows; attention runs per sequence over its own cache. logits: [n, n_vocab].
+    // Equal to calling forward({&tokens[i], 1}, *caches[i], ...) for each i. Throws loom::Error when the
+    // sizes differ, a cache is full or shaped for another model, or the same cache appears twice.
+    void forward_batch(std::span<const int32_t> tokens, std::span<KvCache* const> caches, float* logits);
+
     // A cache shaped for this model with room for n_ctx positions.
     KvCache make_cache(int64_t n_ctx) const;
 
@@ -45,6 +52,10 @@ class DecoderModel {
     // The architecture's pass; forward() has validated the sizes. pos0 = cache.size().
     virtual void run(std::span<const int32_t> tokens, KvCache& cache, int64_t pos0, float* logits,
                      bool all_logits) = 0;
+
+    // The batched pass; forward_batch() has validated the sizes. The default runs run() per sequence
+    // (architectures that override it share the weight matmuls across the batch).
+    virtual void run_batch(std::span<const int32_t> tokens, std::span<KvCache* const> caches, float* logits);
 
     ModelConfig config_;
     AttentionWeightsHook attention_hook_;

@@ -119,6 +119,48 @@ class LlamaModel : public DecoderModel {
         lm_head_.forward(h_.data(), logits, n_out);  // logits: [n_out, n_vocab]
     }
 
+    // One token per sequence: the matmuls run with M = n rows; RoPE, the cache write and attention use each
+    // row's own position and cache.
+    void run_batch(std::span<const int32_t> tokens, std::span<KvCache* const> caches, float* logits) override {
+        const ModelConfig& c = config_;
+        const int64_t B = static_cast<int64_t>(tokens.size());
+        const int64_t D = c.n_embd, hd = c.head_dim, q_dim = c.n_head * hd, kv_dim = c.n_head_kv * hd;
+        x_.resize(B * D);        // [B, D] residual stream, one row per sequence
+        h_.resize(B * D);        // [B, D]
+        q_.resize(B * q_dim);    // [B, n_head * hd]
+        k_.resize(B * kv_dim);   // [B, n_head_kv * hd]
+        v_.resize(B * kv_dim);   // [B, n_head_kv * hd]
+        att_.resize(B * q_dim);  // [B, n_head * hd]
+
+        embed_.lookup(tokens, x_.data());
+        AttentionParams ap{c.n_head, c.n_head_kv,
+                           hd,       1.0f / std::sqrt(static_cast<float>(hd)),
+                           nullptr,  nullptr};
+        for (int64_t l = 0; l < c.n_layer; ++l) {
+            const LlamaLayer& L = layers_[l];
+            L.attn_norm.forward(h_.data(), x_.data(), B);
+            L.q.forward(h_.data(), q_.data(), B);
+            L.k.forward(h_.data(), k_.data(), B);
+            L.v.forward(h_.data(), v_.data(), B);
+            for (int64_t b = 0; b < B; ++b) {
+                KvCache& cache = *caches[b];
+                const int64_t pos = cache.size();
+                rope_.apply(q_.data() + b * q_dim, q_dim, c.n_head, pos, 1);
+                rope_.apply(k_.data() + b * kv_dim, kv_dim, c.n_head_kv, pos, 1);
+                cache.store(l, pos, 1, k_.data() + b * kv_dim, v_.data() + b * kv_dim, kv_dim);
+                causal_attention(att_.data() + b * q_dim, q_dim, q_.data() + b * q_dim, q_dim, cache, l, pos, 1,
+                                 ap);
+            }
+            L.o.forward(att_.data(), h_.data(), B);
+            add(x_.data(), x_.data(), h_.data(), B * D);
+            L.ffn_norm.forward(h_.data(), x_.data(), B);
+            L.ffn.forward(h_.data(), h_.data(), B, ffn_scratch_);
+            add(x_.data(), x_.data(), h_.data(), B * D);
+        }
+        final_norm_.forward(h_.data(), x_.data(), B);
+        lm_head_.forward(h_.data(), logits, B);  // logits: [B, n_vocab]
+    }
+
   private:
     Norm rms(const WeightMap& w, const std::string& name) const {
         return Norm{Norm::Kind::Rms, require_vector(w, name, config_.n_embd), {}, config_.norm_eps};

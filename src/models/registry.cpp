@@ -24,6 +24,38 @@ void DecoderModel::forward(std::span<const int32_t> tokens, KvCache& cache, floa
     cache.advance(n);
 }
 
+void DecoderModel::forward_batch(std::span<const int32_t> tokens, std::span<KvCache* const> caches,
+                                 float* logits) {
+    if (tokens.empty()) throw Error("forward_batch: no sequences to run");
+    if (tokens.size() != caches.size())
+        throw Error("forward_batch: " + std::to_string(tokens.size()) + " tokens for " +
+                    std::to_string(caches.size()) + " caches");
+    for (size_t i = 0; i < caches.size(); ++i) {
+        const KvCache* cache = caches[i];
+        if (!cache) throw Error("forward_batch: null cache for sequence " + std::to_string(i));
+        if (cache->n_layer() != config_.n_layer || cache->n_head_kv() != config_.n_head_kv ||
+            cache->head_dim() != config_.head_dim)
+            throw Error("forward_batch: the KV cache of sequence " + std::to_string(i) +
+                        " was made for a different model");
+        if (cache->size() + 1 > cache->n_ctx())
+            throw Error("context window full for sequence " + std::to_string(i) + ": " +
+                        std::to_string(cache->size()) + " positions of " + std::to_string(cache->n_ctx()));
+        for (size_t j = 0; j < i; ++j)
+            if (caches[j] == cache) throw Error("forward_batch: one cache given for two sequences");
+    }
+    run_batch(tokens, caches, logits);
+    for (KvCache* cache : caches) cache->advance(1);
+}
+
+void DecoderModel::run_batch(std::span<const int32_t> tokens, std::span<KvCache* const> caches, float* logits) {
+    const int64_t n_vocab = config_.n_vocab;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+        // run() does not advance; the caller (forward_batch) advances every cache once at the end.
+        run(tokens.subspan(i, 1), *caches[i], caches[i]->size(), logits + static_cast<int64_t>(i) * n_vocab,
+            false);
+    }
+}
+
 KvCache DecoderModel::make_cache(int64_t n_ctx) const {
     return KvCache(config_.n_layer, config_.n_head_kv, config_.head_dim, n_ctx);
 }

@@ -1,0 +1,247 @@
+// POST /v1/completions and /v1/chat/completions: validate, tokenize, queue one job per choice, then either
+// stream the scheduler's events as SSE chunks or wait for them and answer one JSON object.
+#include <httplib.h>
+
+#include <chrono>
+#include <limits>
+
+#include "generate/chat_template.h"
+#include "server/api_error.h"
+#include "server/request_parse.h"
+#include "server/response_format.h"
+#include "server/server_context.h"
+
+namespace loom::server {
+namespace {
+
+using std::chrono::milliseconds;
+
+// One request in flight: its jobs, their channel, and what each choice has produced so far.
+struct InFlight {
+    GenerationRequest request;
+    ResponseHeader header;
+    std::shared_ptr<EventChannel> channel = std::make_shared<EventChannel>();
+    std::vector<std::shared_ptr<Job>> jobs;
+    std::vector<ChoiceResult> choices;
+    std::vector<size_t> text_offset;  // bytes of text so far per choice (completions' text_offset)
+    int64_t n_prompt = 0, n_generated = 0;
+    int32_t n_finished = 0;
+
+    void cancel_all() {
+        for (auto& job : jobs) job->cancel();
+    }
+};
+
+std::vector<int32_t> prompt_ids(ServerContext& ctx, const GenerationRequest& r) {
+    const ServerModel& m = ctx.model;
+    std::vector<int32_t> ids;
+    if (r.chat) {
+        if (!ctx.chat_template)
+            throw ApiError(400, "this model has no chat template; use /v1/completions",
+                           "invalid_request_error", "messages");
+        std::string text;
+        try {
+            text = format_chat(*ctx.chat_template, r.messages, true, m.bos_token, m.eos_token);
+        } catch (const std::exception& e) {
+            throw ApiError(400, std::string("the chat template failed on these messages: ") + e.what(),
+                           "invalid_request_error", "messages");
+        }
+        ids = m.tokenizer->encode(text, /*add_special_tokens=*/false).ids;  // the template holds them
+    } else if (r.prompt_is_ids) {
+        const auto n_vocab = static_cast<int32_t>(m.model->config().n_vocab);
+        for (int32_t id : r.prompt_ids)
+            if (id >= n_vocab)
+                throw ApiError(400,
+                               "prompt token id " + std::to_string(id) + " is outside the vocabulary of " +
+                                   std::to_string(n_vocab),
+                               "invalid_request_error", "prompt");
+        ids = r.prompt_ids;
+    } else {
+        ids = m.encode_prompt(r.prompt_text);
+    }
+    if (ids.empty())
+        throw ApiError(400, "the prompt is empty", "invalid_request_error", r.chat ? "messages" : "prompt");
+    const int64_t n_ctx = ctx.scheduler->config().n_ctx;
+    if (static_cast<int64_t>(ids.size()) >= n_ctx)
+        throw ApiError(400,
+                       "This model's maximum context length is " + std::to_string(n_ctx) +
+                           " tokens. However, your prompt has " + std::to_string(ids.size()) +
+                           " tokens (one more is needed to generate).",
+                       "invalid_request_error", r.chat ? "messages" : "prompt", "context_length_exceeded");
+    return ids;
+}
+
+std::shared_ptr<InFlight> start(ServerContext& ctx, const httplib::Request& req, httplib::Response& res,
+                                bool chat) {
+    if (!ctx.scheduler)
+        throw ApiError(400, "this server has no text-generation model (it serves embeddings only)",
+                       "invalid_request_error", "model");
+    auto f = std::make_shared<InFlight>();
+    f->request = parse_generation_request(parse_json_object(req.body), chat);
+    GenerationRequest& r = f->request;
+    const std::vector<int32_t> ids = prompt_ids(ctx, r);
+    f->n_prompt = static_cast<int64_t>(ids.size());
+    const int64_t room = ctx.scheduler->config().n_ctx - f->n_prompt;
+    if (r.spec.max_tokens <= 0 || r.spec.max_tokens > room) r.spec.max_tokens = static_cast<int32_t>(room);
+    r.spec.prompt = ids;
+    r.spec.deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                         std::chrono::duration<double>(ctx.config.request_timeout_s));
+    f->header = {make_response_id(chat ? "chatcmpl-" : "cmpl-"), static_cast<int64_t>(std::time(nullptr)),
+                 ctx.model.name, chat};
+    for (int32_t i = 0; i < r.n; ++i) {
+        JobSpec spec = r.spec;
+        if (spec.sampling.seed != SamplingParams::kRandomSeed) spec.sampling.seed += static_cast<uint64_t>(i);
+        f->jobs.push_back(std::make_shared<Job>(std::move(spec), f->channel, i));
+    }
+    f->choices.resize(r.n);
+    f->text_offset.assign(r.n, 0);
+    switch (ctx.scheduler->submit(f->jobs)) {
+        case Scheduler::Admission::Accepted:
+            return f;
+        case Scheduler::Admission::QueueFull:
+            ctx.metrics.requests_rejected.fetch_add(1);
+            res.set_header("Retry-After", "1");
+            throw ApiError(429,
+                           "the server is busy: every slot is in use and the queue is full; retry shortly",
+                           "rate_limit_error", "", "queue_full");
+        case Scheduler::Admission::ShuttingDown:
+            ctx.metrics.requests_rejected.fetch_add(1);
+            res.set_header("Retry-After", "5");
+            throw ApiError(503, "the server is shutting down", "server_overloaded", "", "shutting_down");
+    }
+    return f;
+}
+
+// Applies one event to the in-flight state; returns the logprobs JSON of a token event (null otherwise).
+nlohmann::json absorb(ServerContext& ctx, InFlight& f, const JobEvent& e) {
+    ChoiceResult& c = f.choices[e.choice];
+    nlohmann::json lp = nullptr;
+    if (e.kind == JobEvent::Kind::Token && f.request.spec.logprobs) {
+        lp = token_logprobs(*ctx.model.tokenizer, e, f.request.chat, f.text_offset[e.choice]);
+        append_logprobs(c.logprobs, lp, f.request.chat);
+    }
+    if (e.kind == JobEvent::Kind::Token || e.kind == JobEvent::Kind::Text) {
+        c.text += e.text;
+        f.text_offset[e.choice] += e.text.size();
+    }
+    if (e.kind == JobEvent::Kind::Done || e.kind == JobEvent::Kind::Error) {
+        c.finish_reason = e.finish_reason;
+        f.n_generated += e.n_generated;
+        ++f.n_finished;
+    }
+    return lp;
+}
+
+ApiError error_of(const JobEvent& e) {
+    if (e.finish_reason == "timeout") return ApiError(504, e.error, "timeout_error", "", "timeout");
+    if (e.finish_reason == "cancelled") return ApiError(503, e.error, "server_overloaded", "", "cancelled");
+    return ApiError(500, e.error, "server_error");
+}
+
+void answer_whole(ServerContext& ctx, std::shared_ptr<InFlight> f, httplib::Response& res) {
+    const auto give_up =
+        Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                           std::chrono::duration<double>(ctx.config.request_timeout_s + 30.0));
+    while (f->n_finished < f->request.n) {
+        std::optional<JobEvent> e = f->channel->pop(milliseconds(100));
+        if (!e) {
+            if (Clock::now() > give_up) f->cancel_all();  // the scheduler still owes an event; keep waiting
+            continue;
+        }
+        absorb(ctx, *f, *e);
+        if (e->kind == JobEvent::Kind::Error) {
+            f->cancel_all();
+            // Drain the other choices so their slots are free before the error goes out.
+            while (f->n_finished < f->request.n)
+                if (auto other = f->channel->pop(milliseconds(100))) absorb(ctx, *f, *other);
+            throw error_of(*e);
+        }
+    }
+    res.set_content(json_text(whole_response(f->header, f->choices, f->n_prompt, f->n_generated)),
+                    "application/json");
+}
+
+bool write_event(httplib::DataSink& sink, const nlohmann::json& j) {
+    const std::string data = "data: " + json_text(j) + "\n\n";
+    return sink.write(data.data(), data.size());
+}
+
+void answer_stream(ServerContext& ctx, std::shared_ptr<InFlight> f, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("X-Accel-Buffering", "no");
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [&ctx, f](size_t, httplib::DataSink& sink) {
+            const GenerationRequest& r = f->request;
+            if (r.chat)  // the first chunk of each choice carries the role
+                for (int32_t i = 0; i < r.n; ++i)
+                    if (!write_event(sink, stream_chunk(f->header, i, "", nullptr, "", true))) {
+                        f->cancel_all();
+                        return false;
+                    }
+            while (f->n_finished < r.n) {
+                std::optional<JobEvent> e = f->channel->pop(milliseconds(100));
+                if (!e) {
+                    if (!sink.is_writable()) {  // the client went away: free its slots
+                        f->cancel_all();
+                        return false;
+                    }
+                    continue;
+                }
+                const nlohmann::json lp = absorb(ctx, *f, *e);
+                bool ok = true;
+                if (e->kind == JobEvent::Kind::Token || e->kind == JobEvent::Kind::Text) {
+                    if (!e->text.empty() || !lp.is_null())
+                        ok = write_event(sink, stream_chunk(f->header, e->choice, e->text, lp, ""));
+                } else if (e->kind == JobEvent::Kind::Done) {
+                    ok = write_event(sink, stream_chunk(f->header, e->choice, "", nullptr, e->finish_reason));
+                } else {
+                    f->cancel_all();
+                    ok = write_event(sink, error_body(error_of(*e)));
+                }
+                if (!ok) {
+                    f->cancel_all();
+                    return false;
+                }
+            }
+            if (r.include_usage) {
+                nlohmann::json u = stream_chunk(f->header, 0, "", nullptr, "");
+                u["choices"] = nlohmann::json::array();
+                u["usage"] = usage_json(f->n_prompt, f->n_generated);
+                write_event(sink, u);
+            }
+            const std::string done = "data: [DONE]\n\n";
+            sink.write(done.data(), done.size());
+            sink.done();
+            return true;
+        },
+        [f](bool success) {
+            if (!success) f->cancel_all();
+        });
+}
+
+}  // namespace
+
+void add_generation_routes(httplib::Server& server, ServerContext& ctx) {
+    for (bool chat : {false, true}) {
+        auto handler = [&ctx, chat](const httplib::Request& req, httplib::Response& res) {
+            ctx.metrics.requests_total.fetch_add(1);
+            try {
+                std::shared_ptr<InFlight> f = start(ctx, req, res, chat);
+                if (f->request.stream)
+                    answer_stream(ctx, f, res);
+                else
+                    answer_whole(ctx, f, res);
+            } catch (const ApiError& e) {
+                send_error(ctx, res, e.status, e.what(), e.type, e.param, e.code);
+            } catch (const std::exception& e) {
+                send_error(ctx, res, 400, e.what());
+            }
+        };
+        for (const char* path : chat ? std::vector<const char*>{"/v1/chat/completions", "/chat/completions"}
+                                     : std::vector<const char*>{"/v1/completions", "/completions"})
+            server.Post(path, handler);
+    }
+}
+
+}  // namespace loom::server

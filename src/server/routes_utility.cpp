@@ -1,0 +1,180 @@
+// The routes around generation: /health, /metrics, /v1/models, /tokenize, /detokenize, /v1/embeddings and
+// the playground's files.
+#include <httplib.h>
+
+#include <cstring>
+#include <limits>
+
+#include "server/api_error.h"
+#include "server/playground_assets.h"
+#include "server/request_parse.h"
+#include "server/response_format.h"
+#include "server/server_context.h"
+
+namespace loom::server {
+namespace {
+
+// Standard base64 of raw bytes (OpenAI's encoding_format "base64": little-endian float32 values).
+std::string base64(const unsigned char* data, size_t n) {
+    static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((n + 2) / 3 * 4);
+    for (size_t i = 0; i < n; i += 3) {
+        const uint32_t b = (uint32_t{data[i]} << 16) | (i + 1 < n ? uint32_t{data[i + 1]} << 8 : 0) |
+                           (i + 2 < n ? uint32_t{data[i + 2]} : 0);
+        out += alphabet[(b >> 18) & 63];
+        out += alphabet[(b >> 12) & 63];
+        out += i + 1 < n ? alphabet[(b >> 6) & 63] : '=';
+        out += i + 2 < n ? alphabet[b & 63] : '=';
+    }
+    return out;
+}
+
+using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+
+// Counts the request and turns every exception into an OpenAI error response.
+Handler guarded(ServerContext& ctx, Handler inner) {
+    return [&ctx, inner](const httplib::Request& req, httplib::Response& res) {
+        ctx.metrics.requests_total.fetch_add(1);
+        try {
+            inner(req, res);
+        } catch (const ApiError& e) {
+            send_error(ctx, res, e.status, e.what(), e.type, e.param, e.code);
+        } catch (const std::exception& e) {
+            send_error(ctx, res, 400, e.what());
+        }
+    };
+}
+
+const Tokenizer& text_tokenizer(ServerContext& ctx) {
+    if (ctx.model.tokenizer) return *ctx.model.tokenizer;
+    if (ctx.model.embedder) return ctx.model.embedder->runner().tokenizer();
+    throw ApiError(400, "no tokenizer loaded");
+}
+
+void tokenize(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+    const nlohmann::json body = parse_json_object(req.body);
+    const std::string content = string_field(body, "content", "");
+    const bool add_special = bool_field(body, "add_special", false);
+    const bool with_pieces = bool_field(body, "with_pieces", false);
+    const Tokenizer& tok = text_tokenizer(ctx);
+    const Encoding enc = tok.encode(content, add_special);
+    nlohmann::json tokens = nlohmann::json::array();
+    for (size_t i = 0; i < enc.ids.size(); ++i) {
+        if (!with_pieces) {
+            tokens.push_back(enc.ids[i]);
+            continue;
+        }
+        const int32_t id = enc.ids[i];
+        tokens.push_back({{"id", id}, {"piece", tok.decode(std::span<const int32_t>(&id, 1), false)}});
+    }
+    res.set_content(json_text({{"tokens", tokens}}), "application/json");
+}
+
+void detokenize(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+    const nlohmann::json body = parse_json_object(req.body);
+    std::vector<int32_t> ids;
+    if (body.contains("tokens")) {
+        if (!body["tokens"].is_array())
+            throw ApiError(400, "'tokens' must be an array of token ids", "invalid_request_error", "tokens");
+        const Tokenizer& tok = text_tokenizer(ctx);
+        for (const auto& v : body["tokens"]) {
+            if (!v.is_number_integer() || v.get<int64_t>() < 0 ||
+                v.get<int64_t>() >= static_cast<int64_t>(tok.vocab_size()))
+                throw ApiError(400, "'tokens' must hold token ids below " + std::to_string(tok.vocab_size()),
+                               "invalid_request_error", "tokens");
+            ids.push_back(static_cast<int32_t>(v.get<int64_t>()));
+        }
+    }
+    res.set_content(json_text({{"content", text_tokenizer(ctx).decode(ids, false)}}), "application/json");
+}
+
+void embeddings(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+    if (!ctx.model.embedder)
+        throw ApiError(
+            400, "this server has no embedding model (start it with an encoder folder or --embedding-model)",
+            "invalid_request_error", "model");
+    const nlohmann::json body = parse_json_object(req.body);
+    const std::string format = string_field(body, "encoding_format", "float");
+    if (format != "float" && format != "base64")
+        throw ApiError(400, "'encoding_format' must be \"float\" or \"base64\"", "invalid_request_error",
+                       "encoding_format");
+    if (!body.contains("input")) throw ApiError(400, "'input' is required", "invalid_request_error", "input");
+    std::vector<std::string> texts;
+    const nlohmann::json& input = body["input"];
+    if (input.is_string()) {
+        texts.push_back(input.get<std::string>());
+    } else if (input.is_array() && !input.empty() && input.size() <= 2048) {
+        for (const auto& t : input) {
+            if (!t.is_string())
+                throw ApiError(400, "'input' must be a string or an array of strings",
+                               "invalid_request_error", "input");
+            texts.push_back(t.get<std::string>());
+        }
+    } else {
+        throw ApiError(400, "'input' must be a string or a non-empty array of at most 2048 strings",
+                       "invalid_request_error", "input");
+    }
+    int64_t n_tokens = 0;
+    for (const std::string& t : texts)
+        n_tokens += static_cast<int64_t>(ctx.model.embedder->runner().tokenizer().encode(t, true).ids.size());
+    std::vector<std::vector<float>> vectors;
+    {
+        std::lock_guard lock(ctx.embed_mutex);
+        vectors = ctx.model.embedder->embed(texts);
+    }
+    nlohmann::json data = nlohmann::json::array();
+    for (size_t i = 0; i < vectors.size(); ++i) {
+        nlohmann::json e = {{"object", "embedding"}, {"index", i}};
+        if (format == "base64")
+            e["embedding"] = base64(reinterpret_cast<const unsigned char*>(vectors[i].data()),
+                                    vectors[i].size() * sizeof(float));
+        else
+            e["embedding"] = vectors[i];
+        data.push_back(e);
+    }
+    res.set_content(json_text({{"object", "list"},
+                               {"data", data},
+                               {"model", ctx.model.embedding_name},
+                               {"usage", {{"prompt_tokens", n_tokens}, {"total_tokens", n_tokens}}}}),
+                    "application/json");
+}
+
+}  // namespace
+
+void add_utility_routes(httplib::Server& server, ServerContext& ctx) {
+    server.Get("/health", [&ctx](const httplib::Request&, httplib::Response& res) {
+        if (ctx.shutting_down.load()) {
+            res.status = 503;
+            res.set_content(R"({"status":"shutting down"})", "application/json");
+            return;
+        }
+        res.set_content(R"({"status":"ok"})", "application/json");
+    });
+    server.Get("/metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
+        res.set_content(ctx.metrics.prometheus_text(), "text/plain; version=0.0.4");
+    });
+    server.Get("/v1/models", guarded(ctx, [&ctx](const httplib::Request&, httplib::Response& res) {
+                   nlohmann::json data = nlohmann::json::array();
+                   for (const std::string* name : {&ctx.model.name, &ctx.model.embedding_name})
+                       if (!name->empty())
+                           data.push_back(
+                               {{"id", *name}, {"object", "model"}, {"created", 0}, {"owned_by", "loom"}});
+                   res.set_content(json_text({{"object", "list"}, {"data", data}}), "application/json");
+               }));
+    server.Post("/tokenize", guarded(ctx, [&ctx](const auto& req, auto& res) { tokenize(ctx, req, res); }));
+    server.Post("/detokenize",
+                guarded(ctx, [&ctx](const auto& req, auto& res) { detokenize(ctx, req, res); }));
+    for (const char* path : {"/v1/embeddings", "/embeddings"})
+        server.Post(path, guarded(ctx, [&ctx](const auto& req, auto& res) { embeddings(ctx, req, res); }));
+    for (const EmbeddedAsset& asset : playground_assets()) {
+        const std::string path = std::string("/") + asset.name;
+        auto serve = [&asset](const httplib::Request&, httplib::Response& res) {
+            res.set_content(reinterpret_cast<const char*>(asset.data), asset.size, asset.content_type);
+        };
+        server.Get(path, serve);
+        if (path == "/index.html") server.Get("/", serve);
+    }
+}
+
+}  // namespace loom::server

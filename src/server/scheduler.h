@@ -1,0 +1,79 @@
+// The scheduler: one thread that owns the model and advances up to N slots together (continuous batching).
+// Each iteration:
+//   1. queued jobs take free slots; cancelled or timed-out jobs leave theirs;
+//   2. one slot still reading its prompt prefills a chunk (<= prefill_chunk tokens), so a long prompt never
+//      stalls the others for more than one chunk;
+//   3. every slot that is generating decodes its next token in ONE DecoderModel::forward_batch call.
+// A job joins or leaves between iterations; nothing waits for a batch to finish.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "models/decoder_model.h"
+#include "server/job.h"
+#include "server/metrics.h"
+#include "tokenizer/tokenizer.h"
+
+namespace loom::server {
+
+struct SchedulerConfig {
+    int32_t n_slots = 4;
+    int64_t n_ctx = 2048;         // per slot
+    int32_t prefill_chunk = 256;  // prompt tokens per prefill call
+    size_t max_queue = 64;        // jobs waiting for a slot; more are refused
+};
+
+class Scheduler {
+  public:
+    Scheduler(DecoderModel& model, const Tokenizer& tokenizer, std::vector<int32_t> end_of_generation,
+              SchedulerConfig config, Metrics& metrics);
+    ~Scheduler();  // cancels everything and joins the thread
+
+    enum class Admission { Accepted, QueueFull, ShuttingDown };
+    // Queues the job; its events arrive through job->pop(). Jobs of one request (n > 1) go in together.
+    Admission submit(std::vector<std::shared_ptr<Job>> jobs);
+
+    // Stop accepting; jobs already queued or running continue.
+    void stop_accepting();
+    // True when nothing is queued or running.
+    bool idle() const;
+    // Cancels every queued and running job (they end with an Error event "cancelled").
+    void cancel_all();
+
+    const SchedulerConfig& config() const { return config_; }
+
+  private:
+    struct Slot;
+    void loop();
+    void admit_queued();
+    void retire_cancelled();
+    void prefill_one_chunk();
+    void decode_batch();
+    void sample_and_emit(Slot& slot, std::span<const float> logits);
+    void finish(Slot& slot, JobEvent event);
+
+    DecoderModel& model_;
+    const Tokenizer& tokenizer_;
+    std::vector<int32_t> end_of_generation_;
+    SchedulerConfig config_;
+    Metrics& metrics_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<std::shared_ptr<Job>> queue_;
+    bool accepting_ = true, quit_ = false, cancel_running_ = false;
+    int64_t running_ = 0;  // slots in use (read by idle())
+
+    std::vector<std::unique_ptr<Slot>> slots_;  // touched by the scheduler thread only
+    size_t next_prefill_ = 0;                   // round-robin over prefilling slots
+    std::vector<float> batch_logits_;           // [n_slots, n_vocab]
+    std::thread thread_;
+};
+
+}  // namespace loom::server

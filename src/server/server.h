@@ -1,0 +1,57 @@
+// `loom serve`: an OpenAI-compatible HTTP server over one model (cpp-httplib), with the playground at /.
+//   POST /v1/completions, /v1/chat/completions   (SSE streaming, stop, max_tokens, temperature, top_p, seed,
+//                                                  logprobs / top_logprobs, logit_bias, n)
+//   POST /v1/embeddings                            (when an encoder model is loaded)
+//   GET  /v1/models, /health, /metrics (Prometheus text);  POST /tokenize, /detokenize
+//   GET  /  (playground: index.html, playground.js, playground.css embedded in the binary)
+// Errors are OpenAI's {"error": {message, type, param, code}} with a 4xx/5xx status; with an API key set,
+// every route except /, the playground assets and /health needs "Authorization: Bearer KEY" (else 401).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "models/decoder_model.h"
+#include "server/scheduler.h"
+#include "tasks/embed.h"
+#include "tokenizer/tokenizer.h"
+
+namespace loom::server {
+
+struct ServerModel {
+    std::string name;               // reported by /v1/models and in responses
+    DecoderModel* model = nullptr;  // null: an embeddings-only server
+    const Tokenizer* tokenizer = nullptr;
+    std::vector<int32_t> end_of_generation;
+    std::string chat_template;         // "" when the model has none (chat routes answer 400)
+    std::string bos_token, eos_token;  // for the chat template
+    // Encodes a completion prompt the way the model expects (special tokens / BOS added).
+    std::function<std::vector<int32_t>(const std::string&)> encode_prompt;
+    const Embedder* embedder = nullptr;  // for /v1/embeddings; null: the route answers 400
+    std::string embedding_name;
+};
+
+struct ServerConfig {
+    std::string host = "127.0.0.1";
+    int port = 8080;  // 0: any free port (the chosen one goes to on_listening)
+    std::string api_key;
+    SchedulerConfig scheduler;
+    size_t max_body_bytes = 4u << 20;  // larger bodies: 413
+    double request_timeout_s = 300;    // per request, queue wait included
+    int http_threads = 0;              // 0: slots + queue + 16
+    double shutdown_grace_s = 15;      // on SIGTERM: how long in-flight work may take before it is cancelled
+};
+
+// Blocks SIGTERM / SIGINT in the calling thread, so threads started afterwards (OpenMP workers included)
+// inherit the mask and run_server's watcher is the one that receives them. Call before loading the model.
+void block_shutdown_signals();
+
+// Serves until SIGTERM or SIGINT, then shuts down gracefully (stops accepting, lets in-flight work finish
+// within the grace period, cancels the rest) and returns 0. Throws loom::Error when it cannot bind.
+// Blocks SIGTERM / SIGINT in the calling thread (and the threads it starts) to receive them itself.
+int run_server(const ServerModel& model, const ServerConfig& config,
+               const std::function<void(int port)>& on_listening = {});
+
+}  // namespace loom::server

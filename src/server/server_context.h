@@ -1,0 +1,41 @@
+// What the route handlers share: the model, the settings, the scheduler and the counters.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "generate/chat_template.h"
+#include "server/metrics.h"
+#include "server/scheduler.h"
+#include "server/server.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace loom::server {
+
+struct ServerContext {
+    const ServerModel& model;
+    const ServerConfig& config;
+    Metrics metrics;
+    std::unique_ptr<Scheduler> scheduler;       // null without a decoder model
+    std::optional<ChatTemplate> chat_template;  // parsed once
+    std::mutex embed_mutex;                     // the Embedder runs one batch at a time
+    std::atomic<bool> shutting_down{false};
+};
+
+// Writes an OpenAI error object with `status` into the response (and counts it).
+void send_error(ServerContext& ctx, httplib::Response& res, int status, const std::string& message,
+                const std::string& type = "", const std::string& param = "", const std::string& code = "");
+
+// Registers one route family each.
+void add_generation_routes(httplib::Server& server, ServerContext& ctx);  // completions, chat
+void add_utility_routes(httplib::Server& server, ServerContext& ctx);     // models, tokenize, embeddings, ...
+
+}  // namespace loom::server

@@ -1,0 +1,78 @@
+"""The playground in headless Chromium (Selenium + chromedriver): type a prompt, see streamed tokens tinted by
+probability, hover one and see its alternatives, see the prompt's tokens. Screenshots go to
+$LOOM_SCREENSHOT_DIR when set (docs/images/ holds the committed ones).
+Usage: python3 tests/e2e/serve_browser_test.py path/to/loom"""
+import os
+import sys
+import tempfile
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+sys.path.insert(0, os.path.dirname(__file__))
+from serve_helpers import Checks, Server, default_model  # noqa: E402
+
+loom = sys.argv[1]
+t = Checks("serve_browser")
+shots = os.environ.get("LOOM_SCREENSHOT_DIR", "")
+server = Server(loom, "-m", default_model(), "--slots", "2", "--ctx", "512")
+
+options = webdriver.ChromeOptions()
+for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1100,900"):
+    options.add_argument(arg)
+options.binary_location = "/usr/bin/chromium"
+profile = tempfile.mkdtemp()
+options.add_argument(f"--user-data-dir={profile}")
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+wait = WebDriverWait(driver, 60)
+
+
+def shot(name):
+    if shots:
+        os.makedirs(shots, exist_ok=True)
+        driver.save_screenshot(os.path.join(shots, name))
+
+
+def run_mode(mode, prompt, shot_name):
+    driver.get(server.base + "/")
+    driver.find_element(By.CSS_SELECTOR, f"input[name=mode][value={mode}]").click()
+    box = driver.find_element(By.ID, "prompt")
+    box.clear()
+    box.send_keys(prompt)
+    temp = driver.find_element(By.ID, "temperature")
+    temp.clear()
+    temp.send_keys("0")
+    driver.find_element(By.ID, "send").click()
+    # Tokens arrive one by one while streaming: see some before the end.
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#output .tok")) >= 1)
+    seen_while_streaming = driver.find_element(By.ID, "send").get_attribute("disabled") is not None
+    wait.until(lambda d: "finished" in d.find_element(By.ID, "status").text)
+    tokens = driver.find_elements(By.CSS_SELECTOR, "#output .tok")
+    t.check(len(tokens) >= 3, f"{mode}: {len(tokens)} tokens shown")
+    t.check(seen_while_streaming, f"{mode}: first token shown before the stream ended")
+    probs = [float(x.get_attribute("data-prob")) for x in tokens]
+    t.check(all(0 < p <= 1 for p in probs), f"{mode}: probabilities {probs[:5]}")
+    t.check(all(x.value_of_css_property("background-color") not in ("", "rgba(0, 0, 0, 0)") for x in tokens),
+            f"{mode}: tokens tinted")
+    prompt_tokens = driver.find_elements(By.CSS_SELECTOR, "#prompt-tokens .ptok")
+    t.check(len(prompt_tokens) >= 2, f"{mode}: prompt tokenization shown ({len(prompt_tokens)})")
+    target = tokens[min(2, len(tokens) - 1)]
+    ActionChains(driver).move_to_element(target).perform()
+    wait.until(lambda d: d.find_element(By.ID, "tooltip").is_displayed())
+    rows = driver.find_elements(By.CSS_SELECTOR, "#tooltip table.alternatives tr")
+    t.check(len(rows) == 5, f"{mode}: {len(rows)} alternatives on hover (expected 5)")
+    chosen = driver.find_elements(By.CSS_SELECTOR, "#tooltip tr.chosen")
+    t.check(len(chosen) == 1, f"{mode}: the chosen token is marked among the alternatives (greedy)")
+    shot(shot_name)
+
+
+try:
+    t.run("completion", lambda: run_mode("completion", "The three primary colors are", "playground_completion.png"))
+    t.run("chat", lambda: run_mode("chat", "What is the capital of France?", "playground_chat.png"))
+finally:
+    driver.quit()
+    t.check(server.stop() == 0, "server exit code")
+t.finish()

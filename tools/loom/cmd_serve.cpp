@@ -1,0 +1,100 @@
+// `loom serve`: an OpenAI-compatible HTTP server with continuous batching and a web playground at /.
+//   loom serve                                   (default model, http://127.0.0.1:8080)
+//   loom serve -m model.gguf --port 0 --slots 8  (port 0: a free port, printed on stderr)
+//   loom serve -m models/all-MiniLM-L6-v2        (an encoder folder: /v1/embeddings only)
+// SIGTERM / Ctrl-C: stop accepting, finish in-flight requests (cancel after --shutdown-grace), exit 0.
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "command.h"
+#include "core/error.h"
+#include "default_model.h"
+#include "server/server.h"
+#include "tasks/embed.h"
+
+namespace loom::cli {
+namespace {
+
+struct ServeOptions {
+    std::string model, embedding_model;
+    server::ServerConfig config;
+    int64_t context = 0;
+};
+
+int run(ServeOptions& o) {
+    server::block_shutdown_signals();  // before any thread exists (OpenMP's start with the first model pass)
+    server::ServerModel served;
+    std::unique_ptr<LoadedModel> loaded;
+    std::unique_ptr<Embedder> embedder;
+    const std::string path = resolve_model_path(o.model);
+    try {
+        loaded = std::make_unique<LoadedModel>(load_model(path));
+    } catch (const Error&) {
+        // An encoder folder (BERT, MiniLM, ...) serves embeddings; anything else reports the decoder error.
+        if (!std::filesystem::is_directory(path)) throw;
+        embedder = Embedder::open(path);
+        served.embedding_name = std::filesystem::path(path).filename().string();
+    }
+    if (!o.embedding_model.empty()) {
+        embedder = Embedder::open(o.embedding_model);
+        served.embedding_name = std::filesystem::path(o.embedding_model).filename().string();
+    }
+    if (loaded) {
+        served.name = std::filesystem::path(path).filename().string();
+        served.model = loaded->model.get();
+        served.tokenizer = loaded->tokenizer.get();
+        served.end_of_generation = loaded->end_of_generation;
+        served.chat_template = loaded->chat_template;
+        served.bos_token = loaded->bos_token;
+        served.eos_token = loaded->eos_token;
+        const Tokenizer* tokenizer = served.tokenizer;
+        served.encode_prompt = [tokenizer](const std::string& text) {
+            return tokenizer->encode(text, true).ids;
+        };
+        o.config.scheduler.n_ctx = choose_context(loaded->model->config(), o.context);
+    }
+    served.embedder = embedder.get();
+    return server::run_server(served, o.config, [&](int port) {
+        std::fprintf(stderr, "loom serve: %s%s%s on http://%s:%d (%d slots x %lld tokens)\n",
+                     served.name.c_str(), served.name.empty() || served.embedding_name.empty() ? "" : " + ",
+                     served.embedding_name.c_str(), o.config.host.c_str(), port, o.config.scheduler.n_slots,
+                     static_cast<long long>(o.config.scheduler.n_ctx));
+        std::fflush(stderr);
+    });
+}
+
+CommandRegistrar registrar(
+    {"serve", "OpenAI-compatible HTTP server (completions, chat, embeddings) with a web playground",
+     [](CLI::App& app) -> std::function<int()> {
+         auto o = std::make_shared<ServeOptions>();
+         app.add_option("-m,--model", o->model, "model file or folder (default: the default model)");
+         app.add_option("--host", o->config.host, "address to listen on")->capture_default_str();
+         app.add_option("--port", o->config.port, "port (0: any free port)")->capture_default_str();
+         app.add_option("--slots", o->config.scheduler.n_slots, "sequences decoded together")
+             ->capture_default_str()
+             ->check(CLI::Range(1, 256));
+         app.add_option("-c,--ctx", o->context, "context window per slot (default: min(trained, 4096))");
+         app.add_option("--api-key", o->config.api_key, "require \"Authorization: Bearer KEY\"");
+         app.add_option("--embedding-model", o->embedding_model, "encoder folder for /v1/embeddings");
+         app.add_option("--max-queue", o->config.scheduler.max_queue,
+                        "requests waiting for a slot before 429")
+             ->capture_default_str();
+         app.add_option("--prefill-chunk", o->config.scheduler.prefill_chunk,
+                        "prompt tokens per prefill step")
+             ->capture_default_str()
+             ->check(CLI::Range(1, 1 << 20));
+         app.add_option("--timeout", o->config.request_timeout_s, "per-request time limit in seconds")
+             ->capture_default_str()
+             ->check(CLI::PositiveNumber);
+         app.add_option("--max-body", o->config.max_body_bytes, "largest request body in bytes (else 413)")
+             ->capture_default_str();
+         app.add_option("--shutdown-grace", o->config.shutdown_grace_s,
+                        "seconds in-flight work may take after SIGTERM before it is cancelled")
+             ->capture_default_str();
+         return [o] { return run(*o); };
+     }});
+
+}  // namespace
+}  // namespace loom::cli
