@@ -10,8 +10,11 @@
 #include "command.h"
 #include "core/error.h"
 #include "core/mapped_file.h"
+#include "default_model.h"
 #include "formats/gguf.h"
 #include "formats/model_source.h"
+#include "models/decoder_model.h"
+#include "store/memory_estimate.h"
 
 namespace loom::cli {
 namespace {
@@ -198,6 +201,28 @@ void print_text(const ModelSource& source, const json& report) {
         human_bytes(bytes).c_str(), static_cast<unsigned long long>(bytes));
 }
 
+// The memory a decoder needs at a context (weights + KV cache + scratch) against the RAM available; nullopt
+// for a source that is not a decoder loom runs (an encoder folder, a vocab-only GGUF).
+std::optional<MemoryEstimate> decoder_memory(const ModelSource& source, int64_t requested_ctx) {
+    try {
+        ModelConfig config = read_model_config(source);
+        return estimate_memory(source, config, choose_context(config, requested_ctx));
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
+json memory_json(const MemoryEstimate& e) {
+    json j = {{"context", e.n_ctx},
+              {"weights_bytes", e.weights},
+              {"kv_cache_bytes", e.kv_cache},
+              {"scratch_bytes", e.scratch},
+              {"total_bytes", e.total}};
+    j["available_bytes"] = e.available ? json(*e.available) : json(nullptr);
+    j["fits"] = e.fits();
+    return j;
+}
+
 CommandRegistrar registrar(
     {"inspect", "show a model's architecture, hyperparameters, tokenizer and tensors",
      [](CLI::App& sub) -> std::function<int()> {
@@ -205,13 +230,19 @@ CommandRegistrar registrar(
          auto as_json = std::make_shared<bool>(false);
          sub.add_option("path", *path, "a .gguf file or a Hugging Face model folder")->required();
          sub.add_flag("--json", *as_json, "print one JSON object instead of text");
-         return [path, as_json] {
+         auto ctx = std::make_shared<int64_t>(0);
+         sub.add_option("-c,--ctx-size", *ctx, "context for the memory estimate (0: min(trained, 4096))");
+         return [path, as_json, ctx] {
              ModelSource source = open_model_source(*path);
              json report = build_report(source);
-             if (*as_json)
+             std::optional<MemoryEstimate> memory = decoder_memory(source, *ctx);
+             if (memory) report["memory_estimate"] = memory_json(*memory);
+             if (*as_json) {
                  std::printf("%s\n", report.dump(2, ' ', false, json::error_handler_t::replace).c_str());
-             else
+             } else {
                  print_text(source, report);
+                 if (memory) std::printf("memory needed: %s\n", describe_memory(*memory).c_str());
+             }
              return 0;
          };
      }});

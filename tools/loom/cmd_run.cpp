@@ -11,6 +11,7 @@
 #include "default_model.h"
 #include "generate/generator.h"
 #include "generation_flags.h"
+#include "store/memory_estimate.h"
 
 namespace loom::cli {
 namespace {
@@ -21,6 +22,7 @@ struct RunOptions {
     std::string prompt_flag, prompt_positional;
     size_t top_probs = 0;
     bool no_stream = false, no_display_prompt = false, quiet = false;
+    bool dry_run = false;  // only say what the model needs and whether it fits
 };
 
 std::string quoted_piece(const Tokenizer& tokenizer, int32_t id) {
@@ -30,7 +32,19 @@ std::string quoted_piece(const Tokenizer& tokenizer, int32_t id) {
     return out + "'";
 }
 
+// --dry-run: the memory the model needs at the chosen context and whether it fits; nothing is loaded.
+int dry_run(RunOptions& o) {
+    const std::string path = resolve_model_path(o.gen.model);
+    ModelSource source = open_model_source(path);
+    ModelConfig config = read_model_config(source);
+    MemoryEstimate e = estimate_memory(source, config, choose_context(config, o.gen.context));
+    std::printf("%s: %s\nmemory needed: %s\n", path.c_str(), config.describe().c_str(),
+                describe_memory(e).c_str());
+    return e.fits() ? 0 : 2;
+}
+
 int run(RunOptions& o) {
+    if (o.dry_run) return dry_run(o);
     if (!o.prompt_flag.empty() && !o.prompt_positional.empty())
         throw Error("give the prompt either with -p or as an argument, not both");
     const std::string prompt = o.prompt_flag.empty() ? o.prompt_positional : o.prompt_flag;
@@ -109,6 +123,9 @@ CommandRegistrar registrar({"run", "complete a prompt with a decoder model (stre
                                 app.add_flag("--no-display-prompt", o->no_display_prompt,
                                              "do not echo the prompt");
                                 app.add_flag("-q,--quiet", o->quiet, "no timings on stderr");
+                                app.add_flag("--dry-run", o->dry_run,
+                                             "print the memory the model needs and whether it fits (exit 2 "
+                                             "if not), then stop");
                                 return [o] { return run(*o); };
                             }});
 
