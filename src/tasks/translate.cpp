@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "formats/model_tokenizer.h"
+#include "generate/beam_seq2seq_adapter.h"
 #include "models/marian_tokenizer.h"
 
 namespace loom {
@@ -133,6 +134,25 @@ std::vector<std::string> Seq2SeqTextPipeline::run(const std::vector<std::string>
                                                   const Seq2SeqTextOptions& options,
                                                   const std::function<void(size_t)>& on_done) const {
     std::vector<std::string> out(texts.size());
+    if (options.num_beams > 1) {
+        const Seq2SeqConfig& c = model_->config();
+        BeamSearchOptions beam = seq2seq_beam_options(c);
+        beam.num_beams = options.num_beams;
+        beam.length_penalty = options.length_penalty;
+        beam.no_repeat_ngram_size = options.no_repeat_ngram_size;
+        beam.early_stopping = options.early_stopping;
+        int64_t max_new = options.generate.max_new_tokens;
+        if (!c.positions_unbounded) max_new = std::min(max_new, c.max_target_positions - 1);
+        beam.max_new_tokens = static_cast<int32_t>(max_new);
+        beam.min_new_tokens = static_cast<int32_t>(options.generate.min_new_tokens);
+        for (size_t i = 0; i < texts.size(); ++i) {
+            const BeamSearchResult r =
+                seq2seq_beam_search(*model_, source_ids(texts[i], options.truncate), beam);
+            out[i] = target_text(r.sequences.at(0).tokens);
+            if (on_done) on_done(i);
+        }
+        return out;
+    }
     const size_t batch = std::max<size_t>(options.batch_size, 1);
     for (size_t first = 0; first < texts.size(); first += batch) {
         const size_t n = std::min(batch, texts.size() - first);

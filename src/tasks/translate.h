@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "formats/model_source.h"
+#include "generate/beam_search.h"
 #include "models/seq2seq_generate.h"
 #include "models/seq2seq_model.h"
 
@@ -25,7 +26,13 @@ struct ModelTokenizer;
 struct Seq2SeqTextOptions {
     Seq2SeqGenerateOptions generate;  // greedy by default here (temperature 0)
     bool truncate = false;            // cut sources longer than the encoder allows instead of failing
-    size_t batch_size = 16;           // sources decoded together
+    size_t batch_size = 16;           // sources decoded together (greedy / sampled)
+    // num_beams > 1: beam search (generate/beam_search.h) per source instead; its max_new_tokens and
+    // min_new_tokens come from `generate`, EOS and forced BOS / EOS from the model's config.
+    int32_t num_beams = 1;
+    float length_penalty = 1.0f;
+    int32_t no_repeat_ngram_size = 0;
+    EarlyStopping early_stopping = EarlyStopping::Heuristic;
     Seq2SeqTextOptions() { generate.sampling.temperature = 0.0f; }
 };
 

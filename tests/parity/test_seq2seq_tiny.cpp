@@ -21,6 +21,7 @@
 
 #include "core/error.h"
 #include "formats/model_source.h"
+#include "generate/beam_seq2seq_adapter.h"
 #include "models/seq2seq_generate.h"
 #include "models/seq2seq_model.h"
 
@@ -151,6 +152,39 @@ TEST_P(TinySeq2Seq, BatchedGreedyEqualsOneByOne) {
     opts.max_new_tokens = gold_["max_new_tokens"].get<int64_t>();
     opts.sampling.temperature = 0.0f;
     EXPECT_EQ(seq2seq_generate_batch(*model_, sources, opts), expected) << GetParam();
+}
+
+// The integration with generate/beam_search.h through its Seq2SeqBeamModel adapter: every recorded option set
+// (4 beams; length_penalty 1.0 / 0.6; no_repeat_ngram_size 3; early stopping) gives HF's sequences and
+// scores.
+TEST_P(TinySeq2Seq, BeamSearchEqualsTransformersGenerate) {
+    const int32_t eos = model_->config().eos_token_id;
+    for (const auto& run : gold_["generate"]) {
+        const auto source = run["source"].get<std::vector<int32_t>>();
+        for (const auto& b : run["beams"]) {
+            const auto& o = b["options"];
+            BeamSearchOptions opt = seq2seq_beam_options(model_->config());
+            opt.num_beams = o["num_beams"].get<int32_t>();
+            opt.length_penalty = o["length_penalty"].get<float>();
+            opt.no_repeat_ngram_size = o["no_repeat_ngram_size"].get<int32_t>();
+            opt.num_return_sequences = o["num_return_sequences"].get<int32_t>();
+            opt.early_stopping =
+                o["early_stopping"].get<bool>() ? EarlyStopping::WhenFull : EarlyStopping::Heuristic;
+            opt.max_new_tokens = gold_["max_new_tokens"].get<int32_t>();
+            const BeamSearchResult r = seq2seq_beam_search(*model_, source, opt);
+            ASSERT_EQ(r.sequences.size(), b["sequences"].size()) << GetParam();
+            for (size_t i = 0; i < r.sequences.size(); ++i) {
+                // HF: decoder start first, shorter hypotheses padded after their EOS.
+                auto expected = b["sequences"][i].get<std::vector<int32_t>>();
+                expected.erase(expected.begin());
+                auto end = std::find(expected.begin(), expected.end(), eos);
+                if (end != expected.end()) expected.erase(end + 1, expected.end());
+                EXPECT_EQ(r.sequences[i].tokens, expected) << GetParam() << " " << o.dump();
+                EXPECT_NEAR(r.sequences[i].score, b["scores"][i].get<double>(), 1e-4)
+                    << GetParam() << " " << o.dump();
+            }
+        }
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Architectures, TinySeq2Seq,

@@ -18,7 +18,7 @@ namespace {
 
 struct TextToTextArgs {
     std::string model, text, input, from, to;
-    bool truncate = false;
+    bool truncate = false, early_stopping = false;
     int threads = 0;
     int64_t seed = -1;
     Seq2SeqTextOptions options;
@@ -39,6 +39,17 @@ void add_common(CLI::App& sub, TextToTextArgs& a) {
     sub.add_option("--batch-size", a.options.batch_size, "sources decoded together")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
+    sub.add_option("--num-beams", a.options.num_beams,
+                   "beam search with this many beams (1: greedy / sampled)")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    sub.add_option("--length-penalty", a.options.length_penalty, "beam scores are divided by length^this")
+        ->capture_default_str();
+    sub.add_option("--no-repeat-ngram-size", a.options.no_repeat_ngram_size,
+                   "beam search: never repeat an n-gram of this size (0: off)")
+        ->capture_default_str();
+    sub.add_flag("--early-stopping", a.early_stopping,
+                 "beam search: stop once num_beams hypotheses are finished");
     sub.add_option("-t,--threads", a.threads, "threads (0: all cores)")->capture_default_str();
     SamplingParams& s = a.options.generate.sampling;
     sub.add_option("--temp", s.temperature, "temperature (0: greedy)")->capture_default_str();
@@ -77,6 +88,7 @@ int run_text_to_text(TextToTextArgs& a, bool translate) {
         a.seed == -1 ? SamplingParams::kRandomSeed : static_cast<uint64_t>(a.seed);
     validate(a.options.generate.sampling);
     a.options.truncate = a.truncate;
+    if (a.early_stopping) a.options.early_stopping = EarlyStopping::WhenFull;
     set_num_threads(a.threads);
     auto pipeline = Seq2SeqTextPipeline::open(a.model);
     if (translate) {
