@@ -26,3 +26,8 @@ PY
 python3 - <<'PY' 2>/dev/null || python3 -m pip install --quiet openai selenium
 import openai, selenium
 PY
+
+# loom convert's end-to-end test reads the GGUF it writes with gguf-py, the reference GGUF reader.
+python3 - <<'PY' 2>/dev/null || python3 -m pip install --quiet gguf
+import gguf
+PY
