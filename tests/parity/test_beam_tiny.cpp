@@ -110,5 +110,29 @@ TEST(TinyBeamProgress, CallbackReportsEachStep) {
     EXPECT_EQ(r.sequences[0].tokens.size(), 6u);  // no EOS: the hypotheses end at max_new_tokens
 }
 
+// After a reorder in which one parent has two children and another none, every beam's logits equal those of
+// its own sequence run from scratch: the adapter's cache copies hold exactly the parent's positions.
+TEST(TinyBeamAdapter, ReorderedBeamsMatchFreshSequences) {
+    ModelSource source = open_model_source((tiny_dir() / "qwen2").string());
+    std::unique_ptr<DecoderModel> model = load_decoder_model(source);
+    const int64_t n_vocab = model->config().n_vocab;
+    DecoderBeamModel beams(*model);
+    const std::vector<int32_t> prompt = {3, 17, 200, 45};
+    std::vector<float> logits(3 * n_vocab);  // [3 beams, n_vocab]
+    beams.begin(prompt, 3, 16, logits.data());
+    beams.step(std::vector<int32_t>{10, 20, 30}, logits.data());  // beams: prompt+10, prompt+20, prompt+30
+    beams.reorder(std::vector<int32_t>{2, 0, 2});                 // prompt+30, prompt+10, prompt+30
+    beams.step(std::vector<int32_t>{5, 6, 7}, logits.data());
+    const std::vector<std::vector<int32_t>> expected = {
+        {3, 17, 200, 45, 30, 5}, {3, 17, 200, 45, 10, 6}, {3, 17, 200, 45, 30, 7}};
+    for (size_t b = 0; b < expected.size(); ++b) {
+        KvCache cache = model->make_cache(16);
+        std::vector<float> fresh(n_vocab);
+        model->forward(expected[b], cache, fresh.data(), false);
+        for (int64_t t = 0; t < n_vocab; ++t)
+            ASSERT_NEAR(logits[b * n_vocab + t], fresh[t], 1e-4) << "beam " << b << " token " << t;
+    }
+}
+
 }  // namespace
 }  // namespace loom
