@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace loom {
@@ -9,8 +10,13 @@ namespace loom {
 std::vector<int32_t> top_k_indices(std::span<const float> values, int32_t k) {
     std::vector<int32_t> order(values.size());
     std::iota(order.begin(), order.end(), 0);
+    // NaN ranks as -inf: the comparison must stay a strict weak order whatever a model produced.
+    auto key = [&](int32_t i) {
+        return std::isnan(values[i]) ? -std::numeric_limits<float>::infinity() : values[i];
+    };
     std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int32_t a, int32_t b) {
-        return values[a] > values[b] || (values[a] == values[b] && a < b);
+        const float ka = key(a), kb = key(b);
+        return ka > kb || (ka == kb && a < b);
     });
     order.resize(static_cast<size_t>(k));
     return order;

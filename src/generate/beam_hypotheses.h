@@ -65,7 +65,7 @@ class FinishedHypotheses {
 };
 
 // The indices of the k largest values, best first; equal values keep their index order (lower first), so the
-// ranking is deterministic. values: [n], k <= n.
+// ranking is deterministic; NaN ranks as -inf. values: [n], k <= n.
 std::vector<int32_t> top_k_indices(std::span<const float> values, int32_t k);
 
 }  // namespace loom

@@ -102,6 +102,30 @@ INSTANTIATE_TEST_SUITE_P(Seq2Seq, TinySeq2SeqBeam,
                              return name;
                          });
 
+// After a reorder in which one parent has two children and another none, every beam's logits equal those of
+// its own target run from scratch over the same encoding, and the batched step equals single decodes.
+TEST(Seq2SeqBeamAdapter, ReorderedBeamsMatchFreshTargets) {
+    ModelSource source = open_model_source((tiny_dir() / "bart").string());
+    std::unique_ptr<Seq2SeqModel> model = Seq2SeqModel::load(source);
+    const int64_t n_vocab = model->config().n_vocab;
+    const int32_t start = model->config().decoder_start_token_id;
+    auto encoded = model->encode(std::vector<int32_t>{37, 512, 9, 100, 2});
+    Seq2SeqBeamModel beams(*model, encoded);
+    std::vector<float> logits(3 * n_vocab);  // [3 beams, n_vocab]
+    beams.begin(std::vector<int32_t>{start}, 3, 16, logits.data());
+    beams.step(std::vector<int32_t>{10, 20, 30}, logits.data());
+    beams.reorder(std::vector<int32_t>{2, 0, 2});
+    beams.step(std::vector<int32_t>{5, 6, 7}, logits.data());
+    const std::vector<std::vector<int32_t>> targets = {{start, 30, 5}, {start, 10, 6}, {start, 30, 7}};
+    for (size_t b = 0; b < targets.size(); ++b) {
+        Seq2SeqState state = model->start(encoded, 16);
+        std::vector<float> fresh(n_vocab);
+        model->decode(state, targets[b], fresh.data(), false);
+        for (int64_t t = 0; t < n_vocab; ++t)
+            ASSERT_NEAR(logits[b * n_vocab + t], fresh[t], 1e-4) << "beam " << b << " token " << t;
+    }
+}
+
 TEST(Seq2SeqBeamErrors, ModelWithoutDecoderStartIsAnError) {
     Seq2SeqConfig config;
     config.decoder_start_token_id = -1;

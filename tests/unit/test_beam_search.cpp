@@ -157,6 +157,8 @@ TEST(BeamHypotheses, EarlyStopHeuristicComparesTheBestRunningBeamWithTheWorstFin
 TEST(BeamHypotheses, TopKKeepsIndexOrderOnTies) {
     const std::vector<float> v = {1.f, 3.f, 3.f, 2.f, 3.f};
     EXPECT_EQ(top_k_indices(v, 4), (std::vector<int32_t>{1, 2, 4, 3}));
+    const std::vector<float> with_nan = {std::nanf(""), -1.f, -kInf, 0.f};
+    EXPECT_EQ(top_k_indices(with_nan, 4), (std::vector<int32_t>{3, 1, 0, 2}));
 }
 
 // A "model" whose next-token probabilities depend only on the last id. Vocabulary: 0 = EOS, 1 = a, 2 = b,
