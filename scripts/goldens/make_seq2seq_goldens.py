@@ -6,6 +6,8 @@ tests/data/seq2seq/README.md):
   "target"   decoder input ids (decoder_start_token_id first),
   "logits"   [len(target), vocab] logits of the teacher-forced pass, rounded to 6 decimals,
   "encoder"  [len(source), d_model] last encoder hidden state,
+  "text"     (T5 v1.0, Marian) a sentence through the SentencePiece tokenizer (sentencepiece package: pieces,
+             EOS appended, T5 task prefix first), its greedy output ids and their text,
   "generate" a list over sources of {"source", "greedy": ids, "beams": [{"options", "sequences", "scores"}]};
              every output starts with decoder_start_token_id, as generate() returns it.
 
@@ -51,6 +53,25 @@ def generate(model, source, **kwargs):
     return out
 
 
+TEXT = "The cat sat on the mat."
+T5_PREFIX = "translate English to German: "
+
+
+def text_golden(model, folder, model_type):
+    # What `loom translate` must print for TEXT (greedy): ids from sentencepiece (+ EOS), output text from
+    # sentencepiece's decode of the generated ids without EOS / pad (Marian's vocab.json maps pieces to the same
+    # ids in these tiny folders).
+    import sentencepiece as spm
+    sp = spm.SentencePieceProcessor(model_file=os.path.join(
+        folder, "spiece.model" if model_type == "t5" else "source.spm"))
+    source_text = (T5_PREFIX if model_type == "t5" else "") + TEXT
+    ids = sp.encode(source_text) + [EOS]
+    out = generate(model, ids, num_beams=1).sequences[0].tolist()[1:]
+    body = [i for i in out if i not in (EOS, model.config.pad_token_id) and i < sp.get_piece_size()]
+    return {"input": TEXT, "source_text": source_text, "source_ids": ids, "output_ids": out,
+            "output_text": sp.decode(body)}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
@@ -75,6 +96,8 @@ def main():
                         beams.append({"options": opts, "sequences": o.sequences.tolist(),
                                       "scores": [round(float(s), 6) for s in o.sequences_scores]})
                     runs.append({"source": source, "greedy": greedy, "beams": beams})
+            text = text_golden(model, os.path.join(tmp, name), cfg.model_type) if name in ("t5-v1_0", "marian") \
+                else None
             golden = {
                 "model": name,
                 "generator": "scripts/goldens/make_seq2seq_goldens.py (transformers %s, torch %s)" % (
@@ -92,6 +115,8 @@ def main():
                 "encoder": np.round(encoder.astype(np.float64), 6).tolist(),
                 "generate": runs,
             }
+            if text:
+                golden["text"] = text
             with open(os.path.join(OUT, name + ".json"), "w") as f:
                 json.dump(golden, f, separators=(",", ":"))
             print(name, "greedy", [r["greedy"] for r in runs])

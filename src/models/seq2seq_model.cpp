@@ -17,6 +17,14 @@
 
 namespace loom {
 
+namespace {
+// Attention items (query row x head) per parallel chunk: about 64k multiply-adds each, so tiny models and
+// single-token steps stay on the calling thread.
+int64_t attention_grain(int64_t n_keys, int64_t head_dim) {
+    return std::max<int64_t>(1, 65536 / (2 * n_keys * head_dim));
+}
+}  // namespace
+
 struct Seq2SeqModel::DecodeRow {
     Seq2SeqState* state;
     int64_t pos;
@@ -151,7 +159,7 @@ std::shared_ptr<const Seq2SeqEncoded> Seq2SeqModel::encode(std::span<const int32
                 L.self.q.forward(h_in, q.data(), T);
                 L.self.k.forward(h_in, k.data(), T);
                 L.self.v.forward(h_in, v.data(), T);
-                parallel_for(T * H, 4, [&](int64_t begin, int64_t end) {
+                parallel_for(T * H, attention_grain(T, hd), [&](int64_t begin, int64_t end) {
                     std::vector<float> weights(T);
                     for (int64_t item = begin; item < end; ++item) {
                         const int64_t i = item / H, h = item % H;
@@ -290,7 +298,7 @@ void Seq2SeqModel::run_decoder(std::span<const DecodeRow> rows, float* logits,
                     std::copy_n(k.data() + r * inner, inner, dst);
                     std::copy_n(v.data() + r * inner, inner, dst + inner);
                 }
-                parallel_for(R * H, 4, [&](int64_t begin, int64_t end) {
+                parallel_for(R * H, attention_grain(max_keys, hd), [&](int64_t begin, int64_t end) {
                     std::vector<float> weights(max_keys);
                     for (int64_t item = begin; item < end; ++item) {
                         const int64_t r = item / H, h = item % H;
@@ -310,7 +318,7 @@ void Seq2SeqModel::run_decoder(std::span<const DecodeRow> rows, float* logits,
         sublayer(w.pre_norm, L.cross_norm, x.data(), in.data(), out.data(), R, D,
                  [&](const float* h_in, float* o) {
                      L.cross.q.forward(h_in, q.data(), R);
-                     parallel_for(R * H, 4, [&](int64_t begin, int64_t end) {
+                     parallel_for(R * H, attention_grain(max_keys, hd), [&](int64_t begin, int64_t end) {
                          std::vector<float> weights(max_keys);
                          for (int64_t item = begin; item < end; ++item) {
                              const int64_t r = item / H, h = item % H;
