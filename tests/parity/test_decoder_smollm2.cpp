@@ -1,9 +1,9 @@
 // The default model (SmolLM2-135M-Instruct, GGUF Q4_1) against Hugging Face transformers loading the same
 // GGUF (dequantized to f32), goldens from scripts/goldens/make_default_model_golden.py:
-//   - top-1 next-token agreement >= 93% over 600 tokens of text (loom's Q4_1 kernels quantize activations to
-//     8 bits, so near-ties flip; measured 94.8%, printed by the test),
-//   - perplexity within 1% of the reference,
-//   - the decode path following the reference's 64 greedy tokens (see the test for why not exact equality).
+//   - batched prefill: top-1 agreement >= 99% over 600 tokens of text, perplexity within 1%;
+//   - with f32 activations (ActivationPrecision::F32): the 64 greedy tokens identical;
+//   - with the default fast decode kernels (Q4_1 rows meet 8-bit activations, as in llama.cpp): the decode
+//     path following the reference's greedy tokens (teacher-forced >= 90%), identical for the first 8.
 // Needs models/SmolLM2-135M-Instruct.Q4_1.gguf (scripts/fetch_default_model.sh); fails without it.
 #include <gtest/gtest.h>
 
@@ -16,6 +16,7 @@
 
 #include "core/parallel.h"
 #include "formats/model_source.h"
+#include "kernels/cpu/matmul.h"
 #include "models/decoder_model.h"
 
 namespace loom {
@@ -47,19 +48,25 @@ nlohmann::json* DefaultModel::gold_ = nullptr;
 ModelSource* DefaultModel::source_ = nullptr;
 DecoderModel* DefaultModel::model_ = nullptr;
 
-TEST_F(DefaultModel, TopOneAgreementAndPerplexityMatchReference) {
-    const auto tokens = (*gold_)["tokens"].get<std::vector<int32_t>>();
-    const auto ref_top1 = (*gold_)["top1"].get<std::vector<int32_t>>();
-    const auto ref_nll = (*gold_)["nll"].get<std::vector<double>>();
-    const int64_t V = model_->config().n_vocab, n = static_cast<int64_t>(tokens.size());
-    KvCache cache = model_->make_cache(n);
-    constexpr int64_t kChunk = 128;  // prefill in chunks: exercises batched prefill over a filled cache
+struct PrefillScore {
+    double agreement, ppl, ref_ppl;
+};
+
+// Runs the golden text through batched prefill (chunks of 128 over a filling cache) and compares each
+// position's top-1 and the text's perplexity with the reference's.
+PrefillScore score_prefill(DecoderModel& model, const nlohmann::json& gold) {
+    const auto tokens = gold["tokens"].get<std::vector<int32_t>>();
+    const auto ref_top1 = gold["top1"].get<std::vector<int32_t>>();
+    const auto ref_nll = gold["nll"].get<std::vector<double>>();
+    const int64_t V = model.config().n_vocab, n = static_cast<int64_t>(tokens.size());
+    KvCache cache = model.make_cache(n);
+    constexpr int64_t kChunk = 128;
     int64_t agree = 0;
     double nll_sum = 0.0, ref_nll_sum = 0.0;
     std::vector<float> logits(kChunk * V);  // [chunk, vocab]
     for (int64_t start = 0; start < n; start += kChunk) {
         const int64_t len = std::min(kChunk, n - start);
-        model_->forward(std::span(tokens).subspan(start, len), cache, logits.data(), true);
+        model.forward(std::span(tokens).subspan(start, len), cache, logits.data(), true);
         for (int64_t t = 0; t < len; ++t) {
             const float* row = logits.data() + t * V;
             const int64_t pos = start + t;
@@ -72,49 +79,83 @@ TEST_F(DefaultModel, TopOneAgreementAndPerplexityMatchReference) {
             ref_nll_sum += ref_nll[pos];
         }
     }
-    const double agreement = static_cast<double>(agree) / static_cast<double>(n);
-    const double ppl = std::exp(nll_sum / static_cast<double>(n - 1));
-    const double ref_ppl = std::exp(ref_nll_sum / static_cast<double>(n - 1));
-    std::printf("top-1 agreement %.4f (%lld/%lld), perplexity %.4f vs reference %.4f (%.3f%%)\n", agreement,
-                static_cast<long long>(agree), static_cast<long long>(n), ppl, ref_ppl,
-                100.0 * (ppl / ref_ppl - 1.0));
-    EXPECT_GE(agreement, 0.93);  // measured 0.948 (569/600) with 8-bit activations in the Q4_1 row kernels
-    EXPECT_LE(std::abs(ppl / ref_ppl - 1.0), 0.01);
+    PrefillScore s{static_cast<double>(agree) / static_cast<double>(n),
+                   std::exp(nll_sum / static_cast<double>(n - 1)),
+                   std::exp(ref_nll_sum / static_cast<double>(n - 1))};
+    std::printf("top-1 agreement %.4f (%lld/%lld), perplexity %.4f vs reference %.4f (%.3f%%)\n", s.agreement,
+                static_cast<long long>(agree), static_cast<long long>(n), s.ppl, s.ref_ppl,
+                100.0 * (s.ppl / s.ref_ppl - 1.0));
+    return s;
 }
 
-// The single-token decode path (M = 1) fed the reference's 64 greedy tokens (teacher forcing): its top-1 must
-// be the reference's next greedy token at >= 90% of the steps. Free-running greedy equality over all 64
-// tokens is not asserted: loom's Q4_1 row kernels quantize activations to 8 bits (as llama.cpp does) while
-// the reference computes in f32, and SmolLM2 has near-ties (at step 9 of this prompt, ',' vs ':'); the length
-// of the identical greedy prefix is printed.
-TEST_F(DefaultModel, DecodePathFollowsReferenceGreedy) {
-    const auto prompt = (*gold_)["prompt_tokens"].get<std::vector<int32_t>>();
-    const auto expected = (*gold_)["greedy"].get<std::vector<int32_t>>();
-    const int64_t V = model_->config().n_vocab;
+struct GreedyScore {
+    double teacher_forced;  // fraction of steps whose top-1 is the reference's next token
+    size_t same_prefix;     // free-running greedy tokens identical to the reference's
+    size_t n;
+};
+
+// The single-token decode path (M = 1): free-running, and (when asked) fed the reference's greedy tokens
+// (teacher forcing).
+GreedyScore score_greedy(DecoderModel& model, const nlohmann::json& gold, bool teacher_forcing) {
+    const auto prompt = gold["prompt_tokens"].get<std::vector<int32_t>>();
+    const auto expected = gold["greedy"].get<std::vector<int32_t>>();
+    const int64_t V = model.config().n_vocab;
     auto argmax = [&](const std::vector<float>& row) {
         return static_cast<int32_t>(std::max_element(row.begin(), row.end()) - row.begin());
     };
-    KvCache cache = model_->make_cache(256);
     std::vector<float> logits(V);
-    model_->forward(prompt, cache, logits.data(), false);
     int64_t agree = 0;
-    for (size_t i = 0; i < expected.size(); ++i) {
+    KvCache cache = model.make_cache(256);
+    if (teacher_forcing) model.forward(prompt, cache, logits.data(), false);
+    for (size_t i = 0; teacher_forcing && i < expected.size(); ++i) {
         agree += argmax(logits) == expected[i];
-        model_->forward(std::span(&expected[i], 1), cache, logits.data(), false);
+        model.forward(std::span(&expected[i], 1), cache, logits.data(), false);
     }
-    KvCache free_cache = model_->make_cache(256);
-    model_->forward(prompt, free_cache, logits.data(), false);
+    KvCache free_cache = model.make_cache(256);
+    model.forward(prompt, free_cache, logits.data(), false);
     size_t same_prefix = 0;
     for (; same_prefix < expected.size(); ++same_prefix) {
         int32_t next = argmax(logits);
         if (next != expected[same_prefix]) break;
-        model_->forward(std::span(&next, 1), free_cache, logits.data(), false);
+        model.forward(std::span(&next, 1), free_cache, logits.data(), false);
     }
-    std::printf(
-        "teacher-forced greedy agreement %lld/%zu; free-running greedy identical for %zu/%zu tokens\n",
-        static_cast<long long>(agree), expected.size(), same_prefix, expected.size());
-    EXPECT_GE(static_cast<double>(agree) / static_cast<double>(expected.size()), 0.90);
-    EXPECT_GE(same_prefix, 8u);  // measured: the first 8 tokens match, then a near-tie (see above)
+    if (teacher_forcing)
+        std::printf("teacher-forced greedy agreement %lld/%zu\n", static_cast<long long>(agree),
+                    expected.size());
+    std::printf("free-running greedy identical for %zu/%zu tokens\n", same_prefix, expected.size());
+    return {static_cast<double>(agree) / static_cast<double>(expected.size()), same_prefix, expected.size()};
+}
+
+// Restores the default (fast) activation precision when a test ends.
+struct PrecisionScope {
+    explicit PrecisionScope(ActivationPrecision p) { set_activation_precision(p); }
+    ~PrecisionScope() { set_activation_precision(ActivationPrecision::Fast); }
+};
+
+// Batched prefill (chunks of 128 rows: the f32 gemm path, weights dequantized panel by panel): the issue's
+// bar, top-1 >= 99% and perplexity within 1% (measured 600/600 and 0.000%).
+TEST_F(DefaultModel, PrefillTopOneAgreementAndPerplexity) {
+    PrefillScore s = score_prefill(*model_, *gold_);
+    EXPECT_GE(s.agreement, 0.99);
+    EXPECT_LE(std::abs(s.ppl / s.ref_ppl - 1.0), 0.01);
+}
+
+// Free-running greedy equality is not asserted for the fast kernels: SmolLM2 has a near-tie at step 9 of this
+// prompt (',' vs ':') that 8-bit activations flip; the identical prefix is printed.
+TEST_F(DefaultModel, FastKernelsDecodePathFollowsReferenceGreedy) {
+    GreedyScore g = score_greedy(*model_, *gold_, true);
+    EXPECT_GE(g.teacher_forced, 0.90);
+    EXPECT_GE(g.same_prefix, 8u);
+}
+
+// F32 activations (ActivationPrecision::F32: quantized weights dequantized and multiplied in f32, as the
+// reference does): the 64 greedy tokens identical. (Prefill of >= 16 rows already runs the f32 gemm path in
+// both modes, so the test above covers its top-1 and perplexity; this one exercises the M = 1 decode path,
+// the one that differs.)
+TEST_F(DefaultModel, F32ActivationsGreedyEqualsReference) {
+    PrecisionScope precise(ActivationPrecision::F32);
+    GreedyScore g = score_greedy(*model_, *gold_, false);
+    EXPECT_EQ(g.same_prefix, g.n);
 }
 
 }  // namespace

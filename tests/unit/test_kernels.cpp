@@ -206,6 +206,21 @@ TEST_P(MatmulVariant, ModelShapesMultiThreaded) {
     check_matmul(GetParam().level, type, {33, 579, K});
 }
 
+// ActivationPrecision::F32: quantized weights meet f32 activations, so every dtype must meet the f32 bound
+// (no int8 term) at every level, M = 1 and M > 1 alike.
+TEST_P(MatmulVariant, F32ActivationsMeetTheF32Bound) {
+    struct Restore {
+        ~Restore() { set_activation_precision(ActivationPrecision::Fast); }
+    } restore;
+    set_activation_precision(ActivationPrecision::F32);
+    const DType type = GetParam().type;
+    const int64_t K = dtype_info(type).block_size == 256 ? 768 : 576;
+    for (int64_t M : {1, 5, 40}) {
+        EXPECT_FALSE(int8_activations(matmul_kernel_name(GetParam().level, type, M)));
+        check_matmul(GetParam().level, type, {M, 67, K});
+    }
+}
+
 std::vector<Case> all_cases() {
     std::vector<Case> cases;
     for (SimdLevel level : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512})

@@ -1,11 +1,19 @@
 // `loom ner -m FOLDER "text" [--aggregation none|simple|first|average|max]`: named entities as a JSON array,
 // with the fields and grouping of Hugging Face pipeline("token-classification") (tasks/ner.h); start/end are
 // character offsets into the text.
+// `loom ner --generative [-m DECODER] "text"`: the same JSON from an instruction-tuned decoder (default: the
+// default model) asked to list the entities (tasks/generative_ner.h).
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "command.h"
+#include "core/error.h"
+#include "default_model.h"
+#include "generate/chat_template.h"
+#include "generate/generator.h"
+#include "generate/sampling_params.h"
+#include "tasks/generative_ner.h"
 #include "tasks/ner.h"
 
 namespace loom::cli {
@@ -14,9 +22,38 @@ namespace {
 struct NerArgs {
     std::string model, text, aggregation = "simple";
     bool no_truncate = false;
+    bool generative = false;
+    int32_t n_predict = 128;
 };
 
+int run_generative_ner(const NerArgs& a) {
+    LoadedModel m = load_model(resolve_model_path(a.model));
+    if (m.chat_template.empty())
+        throw Error("--generative needs an instruction-tuned model with a chat template").file(m.source.path);
+    const std::string prompt =
+        format_chat(m.chat_template, generative_ner_messages(a.text), true, m.bos_token, m.eos_token);
+    const std::vector<int32_t> ids = m.tokenizer->encode(prompt, false).ids;
+    Session session(*m.model, choose_context(m.model->config(), static_cast<int64_t>(ids.size()) + a.n_predict));
+    SamplingParams greedy;
+    greedy.temperature = 0.0f;
+    auto sampler = make_sampler_chain(greedy);
+    GenerationOptions options;
+    options.n_predict = a.n_predict;
+    options.end_of_generation = m.end_of_generation;
+    options.top_probs = 1;  // greedy: the most likely token is the chosen one, its probability the score
+    std::vector<GeneratedPiece> answer;
+    generate(session, *m.tokenizer, ids, *sampler, options, [&](const GenerationStep& step) {
+        const float p = step.top.empty() ? 0.0f : step.top.front().probability;
+        if (!step.text.empty()) answer.push_back({step.text, p});
+    });
+    const auto entities = locate_entities(parse_entity_lines(answer), a.text);
+    std::printf("%s\n", ner_to_json(entities, Aggregation::Simple).dump().c_str());
+    return 0;
+}
+
 int run_ner(const NerArgs& a) {
+    if (a.generative) return run_generative_ner(a);
+    if (a.model.empty()) throw Error("loom ner needs -m FOLDER (a token-classification model), or --generative");
     const Aggregation strategy = parse_aggregation(a.aggregation);
     EncoderInputOptions options;
     options.truncate = !a.no_truncate;
@@ -29,10 +66,15 @@ CommandRegistrar registrar(
     {"ner", "named entities (token classification) in a text, as JSON",
      [](CLI::App& sub) -> std::function<int()> {
          auto a = std::make_shared<NerArgs>();
-         sub.add_option("-m,--model", a->model, "Hugging Face token-classification folder")->required();
+         sub.add_option("-m,--model", a->model,
+                        "Hugging Face token-classification folder (with --generative: a chat model, default "
+                        "the default model)");
          sub.add_option("text", a->text, "the text")->required();
          sub.add_option("--aggregation", a->aggregation,
                         "none | simple | first | average | max (default simple)");
+         sub.add_flag("--generative", a->generative,
+                      "ask an instruction-tuned decoder to list the entities instead of classifying tokens");
+         sub.add_option("-n,--n-predict", a->n_predict, "--generative: most tokens to generate (default 128)");
          sub.add_flag("--no-truncate", a->no_truncate,
                       "fail on texts longer than the model's limit instead of cutting");
          return [a] { return run_ner(*a); };

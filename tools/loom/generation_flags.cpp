@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/parallel.h"
+#include "kernels/cpu/matmul.h"
 
 namespace loom::cli {
 
@@ -27,6 +28,9 @@ void GenerationFlags::add_to(CLI::App& app) {
     app.add_flag("--allow-context-overflow", allow_context_overflow,
                  "start even if prompt + n-predict exceed the context window; stop when it is full");
     app.add_flag("--ignore-eos", ignore_eos, "keep generating past end-of-generation tokens");
+    app.add_flag("--f32-activations", f32_activations,
+                 "multiply quantized weights with f32 activations (slower; matches a reference that "
+                 "dequantizes the model token for token) instead of 8-bit ones");
 }
 
 void GenerationFlags::validate_and_finish() {
@@ -37,6 +41,7 @@ void GenerationFlags::validate_and_finish() {
     sampling.seed = seed == -1 ? SamplingParams::kRandomSeed : static_cast<uint64_t>(seed);
     validate(sampling);
     set_num_threads(threads);
+    if (f32_activations) set_activation_precision(ActivationPrecision::F32);
 }
 
 }  // namespace loom::cli

@@ -20,6 +20,7 @@ struct GenerationFlags {
     std::vector<std::string> stop;  // -r / --reverse-prompt / --stop
     bool allow_context_overflow = false;
     bool ignore_eos = false;
+    bool f32_activations = false;   // --f32-activations (kernels/cpu/matmul.h ActivationPrecision::F32)
 
     void add_to(CLI::App& app);
     // Checks every value (throws loom::Error) before the model is loaded, so bad input fails fast.

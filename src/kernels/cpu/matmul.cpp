@@ -3,6 +3,7 @@
 #include "kernels/cpu/matmul.h"
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "core/parallel.h"
 #include "kernels/cpu/act_quant.h"
 #include "kernels/cpu/matmul_kernels.h"
+#include "tensor/dequantize.h"
 
 namespace loom {
 namespace {
@@ -60,7 +62,38 @@ void parallel_over_n(int64_t N, const Body& body) {
                  [&](int64_t u0, int64_t u1) { body(u0 * kRowsPerUnit, std::min(N, u1 * kRowsPerUnit)); });
 }
 
+std::atomic<ActivationPrecision> g_precision{ActivationPrecision::Fast};
+
+// ActivationPrecision::F32 for a weight whose row kernel would quantize x: units of W rows are dequantized
+// into an f32 panel [kRowsPerUnit, K] and handed to the f32 row kernel with x as it is.
+void matmul_dequantized(SimdLevel level, const WeightView& w, const float* x, int64_t ldx, int64_t M,
+                        float* y, int64_t ldy, int64_t N) {
+    const RowKernel f32 = row_kernel_at(level, DType::F32);
+    const ActView act{reinterpret_cast<const uint8_t*>(x), static_cast<uint64_t>(ldx) * sizeof(float)};
+    const int64_t K = w.K;
+    parallel_over_n(N, [&](int64_t n0, int64_t n1) {
+        thread_local std::vector<float> panel;  // [kRowsPerUnit, K]
+        panel.resize(static_cast<size_t>(kRowsPerUnit * K));
+        for (int64_t u0 = n0; u0 < n1; u0 += kRowsPerUnit) {
+            const int64_t u1 = std::min(n1, u0 + kRowsPerUnit);
+            for (int64_t n = u0; n < u1; ++n)
+                dequantize_row(w.type, w.row(n), panel.data() + (n - u0) * K, K);
+            const WeightView pw{reinterpret_cast<const uint8_t*>(panel.data()), static_cast<uint64_t>(K) * 4,
+                                K, DType::F32};
+            f32.fn(pw, act, M, y + u0, ldy, 0, u1 - u0);
+        }
+    });
+}
+
 }  // namespace
+
+void set_activation_precision(ActivationPrecision precision) {
+    g_precision.store(precision);
+}
+
+ActivationPrecision activation_precision() {
+    return g_precision.load();
+}
 
 bool matmul_supports(DType type) {
     return scalar_row_kernel(type).fn != nullptr;
@@ -72,6 +105,8 @@ std::string matmul_kernel_name(SimdLevel level, DType type, int64_t M) {
         if (level >= SimdLevel::Avx2 && avx2_gemm_kernel(type)) return "avx2 gemm-f32";
     }
     RowKernel rows = row_kernel_at(level, type);
+    if (rows.fn && rows.act != ActFormat::F32 && activation_precision() == ActivationPrecision::F32)
+        return std::string("dequantize + ") + row_kernel_at(level, DType::F32).name;
     return rows.fn ? rows.name : "none";
 }
 
@@ -97,6 +132,10 @@ void matmul_variant(SimdLevel level, const Tensor& W, const float* x, int64_t ld
         }
     }
 
+    if (rows.act != ActFormat::F32 && activation_precision() == ActivationPrecision::F32) {
+        matmul_dequantized(level, w, x, ldx, M, y, ldy, N);
+        return;
+    }
     ActView act{reinterpret_cast<const uint8_t*>(x), static_cast<uint64_t>(ldx) * sizeof(float)};
     if (rows.act != ActFormat::F32) {
         const uint64_t row_bytes = act_row_bytes(rows.act, K);

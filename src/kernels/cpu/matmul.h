@@ -30,6 +30,15 @@ void matmul_variant(SimdLevel level, const Tensor& W, const float* x, int64_t ld
 
 bool matmul_supports(DType type);
 
+// How quantized weights meet the activations. Fast (default): the row kernels quantize x to int8 blocks so
+// the inner loop is an integer dot, as llama.cpp does (error ~1e-3 relative). F32: every quantized weight is
+// dequantized to f32 and multiplied with f32 activations, as a reference that dequantizes the file (e.g.
+// transformers loading a GGUF) computes: slower, but logits then match it to f32 rounding and greedy
+// continuations token for token. Process-wide; set it before running a model, not during.
+enum class ActivationPrecision { Fast, F32 };
+void set_activation_precision(ActivationPrecision precision);
+ActivationPrecision activation_precision();
+
 // Which kernel matmul_variant(level, W of `type`, M rows) runs, e.g. "avx512 int8-dot", "avx2 gemm-f32",
 // "scalar" (tests check that a forced level really runs its own code; benchmarks print it).
 std::string matmul_kernel_name(SimdLevel level, DType type, int64_t M);

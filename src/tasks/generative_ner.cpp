@@ -1,0 +1,124 @@
+#include "tasks/generative_ner.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string_view>
+
+#include "tasks/encoder_runner.h"
+
+namespace loom {
+namespace {
+
+constexpr std::array<std::string_view, 4> kTypes = {"PER", "LOC", "ORG", "MISC"};
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+// ASCII letters/digits and any byte of a multi-byte UTF-8 character count as word characters, so "Paris"
+// is not found inside "Parisian" and "Zürich" is one word.
+bool is_word_byte(unsigned char c) {
+    return std::isalnum(c) || c >= 0x80;
+}
+
+}  // namespace
+
+nlohmann::ordered_json generative_ner_messages(const std::string& text) {
+    nlohmann::ordered_json messages = nlohmann::ordered_json::array();
+    messages.push_back({{"role", "system"},
+                        {"content",
+                         "You extract named entities. For the user's text, list every person (PER), place "
+                         "(LOC) and organization (ORG), one per line as TYPE: name, copying names exactly "
+                         "from the text. Nothing else."}});
+    messages.push_back({{"role", "user"}, {"content", "Barack Obama visited Microsoft in Seattle."}});
+    messages.push_back(
+        {{"role", "assistant"}, {"content", "PER: Barack Obama\nORG: Microsoft\nLOC: Seattle"}});
+    messages.push_back({{"role", "user"}, {"content", text}});
+    return messages;
+}
+
+std::vector<EntityLine> parse_entity_lines(const std::vector<GeneratedPiece>& answer) {
+    // The answer with, per byte, the index of the piece that produced it.
+    std::string joined;
+    std::vector<size_t> piece_of_byte;
+    for (size_t i = 0; i < answer.size(); ++i) {
+        joined += answer[i].text;
+        piece_of_byte.insert(piece_of_byte.end(), answer[i].text.size(), i);
+    }
+    std::vector<EntityLine> lines;
+    size_t line_start = 0;
+    while (line_start < joined.size()) {
+        size_t line_end = joined.find('\n', line_start);
+        if (line_end == std::string::npos) line_end = joined.size();
+        const std::string_view line(joined.data() + line_start, line_end - line_start);
+        const size_t colon = line.find(':');
+        if (colon != std::string_view::npos) {
+            const std::string_view type = trim(line.substr(0, colon));
+            std::string_view name = trim(line.substr(colon + 1));
+            const bool known = std::find(kTypes.begin(), kTypes.end(), type) != kTypes.end();
+            if (known && !name.empty()) {
+                // Mean probability over the pieces that overlap the name's bytes.
+                const size_t name_begin = static_cast<size_t>(name.data() - joined.data());
+                const size_t first = piece_of_byte[name_begin],
+                             last = piece_of_byte[name_begin + name.size() - 1];
+                double sum = 0.0;
+                for (size_t p = first; p <= last; ++p) sum += answer[p].probability;
+                EntityLine e{std::string(type), std::string(name),
+                             static_cast<float>(sum / static_cast<double>(last - first + 1))};
+                const bool seen = std::any_of(lines.begin(), lines.end(), [&](const EntityLine& l) {
+                    return l.type == e.type && l.name == e.name;
+                });
+                if (!seen) lines.push_back(std::move(e));
+            }
+        }
+        line_start = line_end + 1;
+    }
+    return lines;
+}
+
+std::vector<NerEntity> locate_entities(const std::vector<EntityLine>& lines, const std::string& text) {
+    struct Mention {
+        size_t begin, end;  // bytes
+        const EntityLine* line;
+    };
+    std::vector<Mention> mentions;
+    for (const EntityLine& l : lines) {
+        for (size_t at = text.find(l.name); at != std::string::npos; at = text.find(l.name, at + 1)) {
+            const size_t end = at + l.name.size();
+            const bool starts_word = at == 0 || !is_word_byte(static_cast<unsigned char>(text[at - 1])) ||
+                                     !is_word_byte(static_cast<unsigned char>(l.name.front()));
+            const bool ends_word = end == text.size() ||
+                                   !is_word_byte(static_cast<unsigned char>(text[end])) ||
+                                   !is_word_byte(static_cast<unsigned char>(l.name.back()));
+            if (starts_word && ends_word) mentions.push_back({at, end, &l});
+        }
+    }
+    // Longer names first, so that a shorter overlapping one ("Paris" inside "Paris Hilton") is the one
+    // dropped.
+    std::stable_sort(mentions.begin(), mentions.end(), [](const Mention& a, const Mention& b) {
+        return (a.end - a.begin) > (b.end - b.begin);
+    });
+    std::vector<Mention> kept;
+    for (const Mention& m : mentions) {
+        const bool overlaps = std::any_of(
+            kept.begin(), kept.end(), [&](const Mention& k) { return m.begin < k.end && k.begin < m.end; });
+        if (!overlaps) kept.push_back(m);
+    }
+    std::sort(kept.begin(), kept.end(), [](const Mention& a, const Mention& b) { return a.begin < b.begin; });
+    std::vector<NerEntity> entities;
+    for (const Mention& m : kept) {
+        NerEntity e;
+        e.label = m.line->type;
+        e.score = m.line->score;
+        e.word = text.substr(m.begin, m.end - m.begin);
+        e.start = utf8_char_index(text, m.begin);
+        e.end = utf8_char_index(text, m.end);
+        entities.push_back(std::move(e));
+    }
+    return entities;
+}
+
+}  // namespace loom
