@@ -74,9 +74,10 @@ void DecoderBeamModel::reorder(std::span<const int32_t> parent_of_beam) {
 
 void DecoderBeamModel::step(std::span<const int32_t> token_per_beam, float* logits) {
     if (token_per_beam.size() != caches_.size()) throw Error("beam step: expected one token per beam");
-    const int64_t n_vocab = this->n_vocab();
-    for (size_t b = 0; b < caches_.size(); ++b)
-        model_.forward(token_per_beam.subspan(b, 1), *caches_[b], logits + b * n_vocab, false);
+    // One batched pass: the weight matmuls run once for all beams, attention per beam over its own cache.
+    std::vector<KvCache*> caches;
+    for (auto& c : caches_) caches.push_back(c.get());
+    model_.forward_batch(token_per_beam, caches, logits);
 }
 
 }  // namespace loom
