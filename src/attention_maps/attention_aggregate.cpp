@@ -1,9 +1,11 @@
 #include "attention_maps/attention_aggregate.h"
 
+#include "core/error.h"
+
 namespace loom {
 
 std::vector<float> mean_over_heads(const AttentionMaps& m) {
-    const int64_t n2 = m.n_tokens * m.n_tokens, L = m.n_layers(), H = m.n_heads();
+    const int64_t n2 = m.n_tokens * m.n_keys, L = m.n_layers(), H = m.n_heads();
     std::vector<float> mean(static_cast<size_t>(L * n2), 0.0f);  // [L, n, n]
     for (int64_t l = 0; l < L; ++l) {
         float* out = mean.data() + l * n2;
@@ -17,6 +19,8 @@ std::vector<float> mean_over_heads(const AttentionMaps& m) {
 }
 
 std::vector<float> attention_rollout(const AttentionMaps& m) {
+    if (!m.square())
+        throw Error("attention rollout needs self-attention maps (queries and keys the same tokens)");
     const int64_t n = m.n_tokens, n2 = n * n;
     const std::vector<float> mean = mean_over_heads(m);         // [L, n, n]
     std::vector<float> rollout(static_cast<size_t>(n2), 0.0f);  // [n, n], starts as the identity

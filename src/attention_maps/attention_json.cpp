@@ -79,18 +79,25 @@ std::string attention_json(const AttentionMaps& m, const AttentionDocument& d, i
                                    {"labels", d.labels}};
     std::string out = head.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     out.pop_back();  // the closing brace: the weights follow
-    out += ",\"attention\":[";
-    const int64_t n = m.n_tokens;
+    out += ",\"attention\":";
+    append_attention_array(out, m, decimals);
+    out += "}";
+    return html_safe(out);
+}
+
+void append_attention_array(std::string& out, const AttentionMaps& m, int decimals) {
+    const int64_t n = m.n_tokens, nk = m.n_keys;
+    out += '[';
     for (int64_t l = 0; l < m.n_layers(); ++l) {
         out += l ? ",[" : "[";
         for (int64_t h = 0; h < m.n_heads(); ++h) {
             out += h ? ",[" : "[";
-            const float* a = m.matrix(l, h);  // [n, n]
+            const float* a = m.matrix(l, h);  // [n, nk]
             for (int64_t q = 0; q < n; ++q) {
                 out += q ? ",[" : "[";
-                for (int64_t k = 0; k < n; ++k) {
+                for (int64_t k = 0; k < nk; ++k) {
                     if (k) out += ',';
-                    append_number(out, a[q * n + k], decimals);
+                    append_number(out, a[q * nk + k], decimals);
                 }
                 out += ']';
             }
@@ -98,7 +105,10 @@ std::string attention_json(const AttentionMaps& m, const AttentionDocument& d, i
         }
         out += ']';
     }
-    out += "]}";
+    out += ']';
+}
+
+std::string html_safe(const std::string& out) {
     std::string safe;
     safe.reserve(out.size());
     for (char c : out) {

@@ -33,6 +33,12 @@ std::string token_label(const std::string& decoded);
 // Every '<' is written as \u003c so the text can sit inside an HTML <script> element.
 std::string attention_json(const AttentionMaps& maps, const AttentionDocument& doc, int decimals = 6);
 
+// Appends maps.weights as nested arrays [layers][heads][query][key] (`decimals` digits, trailing zeros cut).
+void append_attention_array(std::string& out, const AttentionMaps& maps, int decimals);
+
+// `json` with every '<' written as \u003c (only strings can hold one), for use inside an HTML <script>.
+std::string html_safe(const std::string& json);
+
 // Writes `text` to `path`; throws loom::Error naming the path when it cannot.
 void write_text_file(const std::string& path, const std::string& text);
 

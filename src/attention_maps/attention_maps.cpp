@@ -58,15 +58,25 @@ AttentionSelection select_attention(const std::string& layers_spec, const std::s
     return {parse_index_list(layers_spec, n_layers, "layer"), parse_index_list(heads_spec, n_heads, "head")};
 }
 
+uint64_t attention_recorder_bytes(const AttentionSelection& s, int64_t max_queries, int64_t n_keys) {
+    return sizeof(float) * s.layers.size() * s.heads.size() * static_cast<uint64_t>(max_queries) *
+           static_cast<uint64_t>(n_keys);
+}
+
 uint64_t attention_recorder_bytes(const AttentionSelection& s, int64_t max_tokens) {
-    const auto n = static_cast<uint64_t>(max_tokens);
-    return sizeof(float) * s.layers.size() * s.heads.size() * n * n;
+    return attention_recorder_bytes(s, max_tokens, max_tokens);
 }
 
 AttentionRecorder::AttentionRecorder(int64_t n_layers, int64_t n_heads, int64_t max_tokens,
                                      AttentionSelection selection)
-    : max_tokens_(max_tokens), selection_(std::move(selection)) {
-    if (max_tokens <= 0) throw Error("attention recorder: max_tokens must be positive");
+    : AttentionRecorder(n_layers, n_heads, max_tokens, max_tokens, std::move(selection)) {
+    square_ = true;
+}
+
+AttentionRecorder::AttentionRecorder(int64_t n_layers, int64_t n_heads, int64_t max_queries, int64_t n_keys,
+                                     AttentionSelection selection)
+    : max_queries_(max_queries), max_keys_(n_keys), square_(false), selection_(std::move(selection)) {
+    if (max_queries <= 0 || n_keys <= 0) throw Error("attention recorder: token counts must be positive");
     if (selection_.layers.empty() || selection_.heads.empty())
         throw Error("attention recorder: no layer or no head selected");
     layer_slot_.assign(static_cast<size_t>(n_layers), -1);
@@ -83,7 +93,7 @@ AttentionRecorder::AttentionRecorder(int64_t n_layers, int64_t n_heads, int64_t 
             throw Error("attention recorder: head " + std::to_string(h) + " out of range");
         head_slot_[static_cast<size_t>(h)] = static_cast<int64_t>(i);
     }
-    storage_.assign(attention_recorder_bytes(selection_, max_tokens) / sizeof(float), 0.0f);
+    storage_.assign(attention_recorder_bytes(selection_, max_queries, n_keys) / sizeof(float), 0.0f);
 }
 
 AttentionWeightsHook AttentionRecorder::hook() {
@@ -100,13 +110,13 @@ void AttentionRecorder::record(int64_t layer, int64_t head, int64_t query_pos,
     const int64_t ls = layer_slot_[static_cast<size_t>(layer)], hs = head_slot_[static_cast<size_t>(head)];
     if (ls < 0 || hs < 0) return;
     // Called on worker threads: an overflow cannot throw here, it is reported by maps().
-    if (query_pos < 0 || query_pos >= max_tokens_ || static_cast<int64_t>(weights.size()) > max_tokens_) {
+    if (query_pos < 0 || query_pos >= max_queries_ || static_cast<int64_t>(weights.size()) > max_keys_) {
         overflow_.store(true, std::memory_order_relaxed);
         return;
     }
     const int64_t n_heads = static_cast<int64_t>(selection_.heads.size());
     float* row =
-        storage_.data() + ((ls * n_heads + hs) * max_tokens_ + query_pos) * max_tokens_;  // [max_tokens]
+        storage_.data() + ((ls * n_heads + hs) * max_queries_ + query_pos) * max_keys_;  // [max_keys]
     std::memcpy(row, weights.data(), weights.size() * sizeof(float));
     int64_t seen = n_rows_.load(std::memory_order_relaxed);
     while (seen < query_pos + 1 &&
@@ -116,19 +126,20 @@ void AttentionRecorder::record(int64_t layer, int64_t head, int64_t query_pos,
 
 AttentionMaps AttentionRecorder::maps() const {
     if (overflow_.load())
-        throw Error("attention recorder: more than " + std::to_string(max_tokens_) +
-                    " positions; rows past it were dropped");
+        throw Error("attention recorder: more than " + std::to_string(max_queries_) + " queries or " +
+                    std::to_string(max_keys_) + " keys; rows past them were dropped");
     AttentionMaps m;
     m.layers = selection_.layers;
     m.heads = selection_.heads;
     m.n_tokens = n_rows_.load();
-    const int64_t n = m.n_tokens, L = m.n_layers(), H = m.n_heads();
-    m.weights.resize(static_cast<size_t>(L * H * n * n));
+    m.n_keys = square_ ? m.n_tokens : max_keys_;
+    const int64_t n = m.n_tokens, nk = m.n_keys, L = m.n_layers(), H = m.n_heads();
+    m.weights.resize(static_cast<size_t>(L * H * n * nk));
     for (int64_t lh = 0; lh < L * H; ++lh)
         for (int64_t q = 0; q < n; ++q)
-            std::memcpy(m.weights.data() + (lh * n + q) * n,
-                        storage_.data() + (lh * max_tokens_ + q) * max_tokens_,
-                        static_cast<size_t>(n) * sizeof(float));
+            std::memcpy(m.weights.data() + (lh * n + q) * nk,
+                        storage_.data() + (lh * max_queries_ + q) * max_keys_,
+                        static_cast<size_t>(nk) * sizeof(float));
     return m;
 }
 

@@ -17,8 +17,16 @@ namespace loom {
 void write_heatmap_png(const std::string& path, const float* matrix, int64_t n,
                        const std::vector<std::string>& labels, const std::string& title);
 
+// A [rows, cols] matrix with its own query (row) and key (column) labels: cross-attention.
+void write_heatmap_png(const std::string& path, const float* matrix, int64_t rows, int64_t cols,
+                       const std::vector<std::string>& row_labels, const std::vector<std::string>& col_labels,
+                       const std::string& title);
+
 // Every kept head of one kept layer (layer_slot indexes maps.layers), as a grid of small heatmaps.
 void write_layer_grid_png(const std::string& path, const AttentionMaps& maps, int64_t layer_slot,
                           const std::vector<std::string>& labels, const std::string& title);
+void write_layer_grid_png(const std::string& path, const AttentionMaps& maps, int64_t layer_slot,
+                          const std::vector<std::string>& row_labels,
+                          const std::vector<std::string>& col_labels, const std::string& title);
 
 }  // namespace loom

@@ -24,7 +24,27 @@ model=models/SmolLM2-135M-Instruct.Q4_1.gguf
 python3 tests/e2e/attention_check.py "$tmp/dec" --layers 2 --heads 3 --tokens-at-least 5 --generated 3 || exit 1
 grep -q '"layers":\[0,29\]' "$tmp/dec/attention.json" || fail "--layers 0,-1 did not keep layers 0 and 29"
 
-# 3. Bad input: exit 1, exactly one error line.
+# 3. Encoder-decoder (tiny random T5 v1.1, numpy-only writer): encoder self, decoder self and cross-attention.
+python3 scripts/goldens/write_tiny_seq2seq.py --out "$tmp/s2s" > /dev/null || fail "could not write the tiny seq2seq"
+"$loom" attention -m "$tmp/s2s/t5-v1_1" -o "$tmp/t5" --generate 4 -t 2 "hello world" > "$tmp/out" 2> "$tmp/err" \
+    || fail "seq2seq run exited $?: $(cat "$tmp/err")"
+python3 - "$tmp/t5/attention.json" <<'PY' || fail "seq2seq attention.json"
+import json, sys
+import numpy as np
+d = json.load(open(sys.argv[1]))
+enc, dec, cross = (np.array(d[k]) for k in ["encoder_attention", "decoder_attention", "cross_attention"])
+S, T = len(d["encoder_tokens"]), len(d["decoder_tokens"])
+assert enc.shape == (3, 4, S, S) and dec.shape == (2, 4, T, T) and cross.shape == (2, 4, T, S), (enc.shape, dec.shape, cross.shape)
+assert T == 5, T  # decoder start token + 4 generated (no EOS from this random model)
+for a in (enc, dec, cross):
+    assert abs(a.sum(-1) - 1).max() < 1e-4
+assert abs(np.triu(dec, 1)).max() == 0
+PY
+for f in encoder_attention.html decoder_attention.html encoder_rollout.png decoder_layer1_mean.png cross_layer0_heads.png; do
+    [ -s "$tmp/t5/$f" ] || fail "seq2seq: missing $f"
+done
+
+# 4. Bad input: exit 1, exactly one error line.
 expect_error() {
     local what="$1"; shift
     "$loom" "$@" > "$tmp/out" 2> "$tmp/err"

@@ -67,6 +67,7 @@ AttentionMaps two_token_maps() {
     m.layers = {0, 1};
     m.heads = {0, 1};
     m.n_tokens = 2;
+    m.n_keys = 2;
     m.weights = {1, 0, 1, 0, /**/ 1, 0, 0, 1, /**/ 1, 0, 0.25f, 0.75f, /**/ 1, 0, 0.75f, 0.25f};
     return m;
 }

@@ -15,7 +15,9 @@
 #include "core/parallel.h"
 #include "default_model.h"
 #include "models/encoder_config.h"
+#include "models/seq2seq_model.h"
 #include "tasks/encoder_runner.h"
+#include "tasks/translate.h"
 
 namespace loom::cli {
 namespace {
@@ -80,6 +82,59 @@ AttentionDocument run_decoder(const AttentionArgs& a, const std::string& path, A
     return doc;
 }
 
+// Labels of encoder-decoder ids: the pipeline's detokenizer per id (special tokens come out empty: "<id N>").
+void fill_seq2seq_tokens(AttentionDocument& doc, const Seq2SeqTextPipeline& pipeline,
+                         std::span<const int32_t> ids) {
+    doc.token_ids.assign(ids.begin(), ids.end());
+    for (int32_t id : ids) {
+        std::string text = pipeline.target_text({id});
+        if (text.empty()) text = "<id " + std::to_string(id) + ">";
+        doc.tokens.push_back(token_label(text));
+        doc.labels.push_back(doc.tokens.back());
+    }
+}
+
+// Encoder-decoder: the text is the source; the decoder starts from its start token (and forced BOS) and
+// generates greedily (32 tokens unless --generate says otherwise).
+size_t run_seq2seq(const AttentionArgs& a, const ModelSource& source) {
+    auto pipeline = Seq2SeqTextPipeline::open(source.path);
+    auto model = Seq2SeqModel::load(source);
+    const Seq2SeqConfig& c = model->config();
+    if (c.decoder_start_token_id < 0) throw Error("the model's config has no decoder_start_token_id");
+    const std::vector<int32_t> ids = pipeline->source_ids(a.text, false);
+    std::vector<int32_t> prefix = {c.decoder_start_token_id};
+    if (c.forced_bos_token_id >= 0) prefix.push_back(c.forced_bos_token_id);
+    Seq2SeqCaptureOptions options;
+    options.encoder_selection = select_attention(a.layers, a.heads, c.n_encoder_layers, c.n_head);
+    options.decoder_selection = select_attention(a.layers, a.heads, c.n_decoder_layers, c.n_head);
+    options.n_generate = a.generate > 0 ? a.generate : 32;
+    if (c.eos_token_id >= 0) options.end_of_generation = {c.eos_token_id};
+    const auto n_target = static_cast<int64_t>(prefix.size()) + options.n_generate;
+    report_memory(options.encoder_selection, static_cast<int64_t>(ids.size()));
+    report_memory(options.decoder_selection, n_target);
+    const Seq2SeqCapture cap = capture_seq2seq_attention(*model, ids, prefix, options);
+
+    AttentionDocument src, tgt;
+    src.model = tgt.model = source.path;
+    src.architecture = tgt.architecture = c.model_type;
+    src.text = tgt.text = a.text;
+    src.causal = false;
+    src.n_prompt = static_cast<int64_t>(ids.size());
+    tgt.n_prompt = cap.n_target_prefix;
+    src.n_model_layers = c.n_encoder_layers;
+    tgt.n_model_layers = c.n_decoder_layers;
+    src.n_model_heads = tgt.n_model_heads = c.n_head;
+    fill_seq2seq_tokens(src, *pipeline, cap.source);
+    fill_seq2seq_tokens(tgt, *pipeline, cap.target);
+    const std::vector<std::string> written = write_seq2seq_attention_outputs(a.out_dir, cap, src, tgt);
+    std::printf(
+        "%zu source tokens, %zu target tokens (%lld generated): %s -> %s/ (%zu files: attention.json, "
+        "encoder_/decoder_attention.html, PNGs)\n",
+        cap.source.size(), cap.target.size(), static_cast<long long>(cap.target.size()) - cap.n_target_prefix,
+        pipeline->target_text(cap.target).c_str(), a.out_dir.c_str(), written.size());
+    return written.size();
+}
+
 int run(const AttentionArgs& a) {
     if (a.text.empty()) throw Error("no text: pass the text to look at as an argument");
     if (a.generate < 0) throw Error("--generate must be >= 0");
@@ -87,8 +142,12 @@ int run(const AttentionArgs& a) {
     set_num_threads(a.threads);
     const std::string path = resolve_model_path(a.model);
     const ModelSource probe = open_model_source(path);
-    const bool encoder =
-        probe.format == SourceFormat::HuggingFace && is_encoder_model_type(probe.architecture);
+    const bool hf = probe.format == SourceFormat::HuggingFace;
+    if (hf && is_seq2seq_model_type(probe.architecture)) {
+        run_seq2seq(a, probe);
+        return 0;
+    }
+    const bool encoder = hf && is_encoder_model_type(probe.architecture);
     AttentionMaps maps;
     AttentionDocument doc = encoder ? run_encoder(a, path, maps) : run_decoder(a, path, maps);
     doc.model = path;
