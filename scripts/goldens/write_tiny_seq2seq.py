@@ -99,8 +99,7 @@ def t5(rng, v1_1):
     return config, t
 
 
-def bart_family(rng, model_type):
-    d, heads, ff, layers = 64, 4, 128, 2
+def bart_family(rng, model_type, d=64, heads=4, ff=128, layers=2):
     marian = model_type == "marian"
     vocab = VOCAB + 1 if marian else VOCAB  # Marian: "<pad>" appended at id 1000
     config = {
@@ -213,6 +212,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
     ap.add_argument("--spm", default=SPM, help="SentencePiece model for the T5 / Marian tokenizers")
+    ap.add_argument("--bench-marian", action="store_true",
+                    help="write only marian-bench: 6 + 6 layers, d_model 512, 8 heads, FFN 2048 (for benchmarks)")
     args = ap.parse_args()
     models = {
         "t5-v1_0": lambda rng: t5(rng, v1_1=False),
@@ -221,6 +222,8 @@ def main():
         "bart": lambda rng: bart_family(rng, "bart"),
         "mbart": lambda rng: bart_family(rng, "mbart"),
     }
+    if args.bench_marian:  # scripts/bench/translate_vs_ct2.py: a Marian of realistic depth and width
+        models = {"marian-bench": lambda rng: bart_family(rng, "marian", d=512, heads=8, ff=2048, layers=6)}
     for seed, (name, build) in enumerate(models.items()):
         config, tensors = build(np.random.default_rng(1000 + seed))
         folder = os.path.join(args.out, name)
