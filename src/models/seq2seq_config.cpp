@@ -18,9 +18,29 @@ int64_t int_or(const nlohmann::json& c, const char* key, int64_t fallback) {
 }
 
 // A token id key: absent or null gives -1.
+// A token id key: absent or null gives -1; a list (generation_config eos_token_id) gives its first id.
 int32_t token_id(const nlohmann::json& c, const char* key) {
-    if (!c.contains(key) || !c[key].is_number_integer()) return -1;
-    return c[key].get<int32_t>();
+    if (!c.contains(key)) return -1;
+    const nlohmann::json& v = c[key];
+    if (v.is_array() && !v.empty() && v[0].is_number_integer()) return v[0].get<int32_t>();
+    if (!v.is_number_integer()) return -1;
+    return v.get<int32_t>();
+}
+
+void read_generation_fields(Seq2SeqConfig& cfg, const nlohmann::json& c) {
+    for (auto [key, field] :
+         {std::pair{"eos_token_id", &cfg.eos_token_id}, std::pair{"pad_token_id", &cfg.pad_token_id},
+          std::pair{"bos_token_id", &cfg.bos_token_id},
+          std::pair{"decoder_start_token_id", &cfg.decoder_start_token_id},
+          std::pair{"forced_bos_token_id", &cfg.forced_bos_token_id},
+          std::pair{"forced_eos_token_id", &cfg.forced_eos_token_id}})
+        if (c.contains(key)) *field = token_id(c, key);
+    if (c.contains("bad_words_ids") && c["bad_words_ids"].is_array()) {
+        cfg.banned_token_ids.clear();
+        for (const auto& words : c["bad_words_ids"])
+            if (words.is_array() && words.size() == 1 && words[0].is_number_integer())
+                cfg.banned_token_ids.push_back(words[0].get<int32_t>());
+    }
 }
 
 }  // namespace
@@ -72,15 +92,16 @@ Seq2SeqConfig seq2seq_config_from_hf(const nlohmann::json& c) {
     if (cfg.n_head <= 0 || cfg.head_dim <= 0 || cfg.n_encoder_layers <= 0 || cfg.n_decoder_layers <= 0)
         throw Error("config.json: non-positive head or layer count");
     cfg.n_vocab = require_int(c, "vocab_size");
-    cfg.eos_token_id = token_id(c, "eos_token_id");
-    cfg.pad_token_id = token_id(c, "pad_token_id");
-    cfg.bos_token_id = token_id(c, "bos_token_id");
+    read_generation_fields(cfg, c);
     // As generate() does: decoder_start_token_id, else bos_token_id, else none.
-    cfg.decoder_start_token_id = token_id(c, "decoder_start_token_id");
     if (cfg.decoder_start_token_id < 0) cfg.decoder_start_token_id = cfg.bos_token_id;
-    cfg.forced_bos_token_id = token_id(c, "forced_bos_token_id");
-    cfg.forced_eos_token_id = token_id(c, "forced_eos_token_id");
     return cfg;
+}
+
+void apply_hf_generation_config(Seq2SeqConfig& config, const nlohmann::json& generation_config) {
+    if (!generation_config.is_object()) return;
+    read_generation_fields(config, generation_config);
+    if (config.decoder_start_token_id < 0) config.decoder_start_token_id = config.bos_token_id;
 }
 
 }  // namespace loom

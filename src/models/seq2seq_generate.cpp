@@ -43,6 +43,8 @@ Seq2SeqGenerateOptions bounded(const Seq2SeqModel& model, const Seq2SeqGenerateO
 
 void apply_seq2seq_constraints(const Seq2SeqConfig& config, const Seq2SeqGenerateOptions& options,
                                int64_t step, std::span<float> logits) {
+    for (int32_t id : config.banned_token_ids)
+        if (id >= 0 && id < static_cast<int32_t>(logits.size())) logits[id] = kNegInf;
     if (step < options.min_new_tokens && config.eos_token_id >= 0 &&
         config.eos_token_id < static_cast<int32_t>(logits.size()))
         logits[config.eos_token_id] = kNegInf;

@@ -1,7 +1,8 @@
 // Greedy and sampled generation for encoder-decoder models, through the same sampler chain as the decoders
 // (generate/sampling_params.h; temperature 0 is greedy). Follows what transformers' generate() does for these
 // models: the target starts with decoder_start_token_id (not returned), forced_bos_token_id is forced as the
-// first generated token, forced_eos_token_id as the last allowed one, EOS is banned before min_new_tokens.
+// first generated token, forced_eos_token_id as the last allowed one, EOS is banned before min_new_tokens,
+// single-token bad_words_ids never.
 // Beam search lives in generate/beam_search.h.
 #pragma once
 #include <cstdint>

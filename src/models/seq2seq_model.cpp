@@ -7,6 +7,8 @@
 // (BART, Marian).
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "core/parallel.h"
@@ -118,6 +120,13 @@ std::unique_ptr<Seq2SeqModel> Seq2SeqModel::load(const ModelSource& source) {
             "encoder-decoder models load from Hugging Face folders only (GGUF T5 is not supported yet)")
             .file(source.path);
     Seq2SeqConfig config = seq2seq_config_from_hf(source.hf_config);
+    if (!source.generation_config_path.empty()) {
+        std::ifstream in(source.generation_config_path);
+        const auto gen = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+        if (gen.is_discarded())
+            throw Error("generation_config.json is not valid JSON").file(source.generation_config_path);
+        apply_hf_generation_config(config, gen);
+    }
     std::unique_ptr<Seq2SeqWeights> weights =
         config.arch == Seq2SeqArch::T5 ? load_t5_weights(source, config) : load_bart_weights(source, config);
     config.n_vocab = weights->lm_head.out_features();

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
@@ -91,6 +92,26 @@ TEST(Seq2SeqModel, NoDecoderStartTokenIsAClearError) {
     const std::vector<int32_t> src = {5, 6, 2};
     EXPECT_NE(error_of([&] { seq2seq_generate(*model, src, {}); }).find("no decoder start token"),
               std::string::npos);
+}
+
+TEST(Seq2SeqModel, GenerationConfigOverridesAndBansTokens) {
+    // The greedy output of the tiny T5 v1.0 for this source starts with 634
+    // (tests/data/seq2seq/t5-v1_0.json); banning it through generation_config.json bad_words_ids must change
+    // the first token.
+    const fs::path dir = edited_copy("t5-v1_0", "t5-gen-config", [](nlohmann::json&) {});
+    const std::vector<int32_t> src = {37, 512, 9, 100, 250, 6, 731, 14, 88, 2};
+    Seq2SeqGenerateOptions opts;
+    opts.max_new_tokens = 3;
+    opts.sampling.temperature = 0.0f;
+    auto plain = Seq2SeqModel::load(open_model_source(dir.string()));
+    ASSERT_EQ(seq2seq_generate(*plain, src, opts).at(0), 762);
+    std::ofstream(dir / "generation_config.json") << R"({"bad_words_ids": [[762]], "eos_token_id": [2, 5]})";
+    auto banned = Seq2SeqModel::load(open_model_source(dir.string()));
+    EXPECT_EQ(banned->config().banned_token_ids, std::vector<int32_t>{762});
+    EXPECT_EQ(banned->config().eos_token_id, 2);
+    const auto out = seq2seq_generate(*banned, src, opts);
+    EXPECT_NE(out.at(0), 762);
+    EXPECT_EQ(std::count(out.begin(), out.end(), 762), 0);
 }
 
 TEST(Seq2SeqModel, SourceLongerThanPositionsIsRejected) {
