@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/parallel.h"
 #include "formats/model_source.h"
 #include "generate/beam_seq2seq_adapter.h"
 #include "models/seq2seq_generate.h"
@@ -62,6 +63,8 @@ double max_diff(const float* got, const nlohmann::json& expected_rows, size_t fi
 
 class TinySeq2Seq : public ::testing::TestWithParam<std::string> {
   protected:
+    // The models are too small for threads to pay: one thread keeps the test fast on a busy CI machine.
+    static void SetUpTestSuite() { set_num_threads(1); }
     void SetUp() override {
         gold_ = golden(GetParam());
         source_ = open_model_source((tiny_dir() / GetParam()).string());
