@@ -8,7 +8,7 @@
 //   AttentionMaps maps = rec.maps();  // [kept layers, kept heads, n_tokens, n_tokens]
 //
 // Memory: the recorder allocates 4 * L * H * N^2 bytes up front (L, H: kept layers and heads, N: max_tokens),
-// e.g. 30 layers x 9 heads x 512 tokens = 283 MiB; select fewer layers/heads to bound it.
+// e.g. 30 layers x 9 heads x 512 tokens = 270 MiB; select fewer layers/heads to bound it.
 #pragma once
 
 #include <atomic>

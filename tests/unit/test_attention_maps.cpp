@@ -51,6 +51,24 @@ TEST(AttentionRecorder, KeepsSelectedLayersAndHeadsInOutputAttentionsOrder) {
     EXPECT_EQ(attention_recorder_bytes({{0, 2}, {1, 3}}, 5), 4u * 2u * 2u * 25u);
 }
 
+// Cross-attention: every row spans the whole source (n_keys fixed), rows are the target positions seen.
+TEST(AttentionRecorder, CrossAttentionKeepsAllSourceKeys) {
+    AttentionRecorder rec(1, 2, 4, 3, {{0}, {0, 1}});
+    const std::vector<float> w = {0.5f, 0.25f, 0.25f};
+    rec.hook()(0, 1, 1, w);
+    const AttentionMaps m = rec.maps();
+    EXPECT_EQ(m.n_tokens, 2);
+    EXPECT_EQ(m.n_keys, 3);
+    EXPECT_FALSE(m.square());
+    EXPECT_EQ(m.matrix(0, 1)[1 * 3 + 2], 0.25f);
+    EXPECT_EQ(m.matrix(0, 0)[1 * 3 + 0], 0.0f);
+    EXPECT_EQ(mean_over_heads(m)[1 * 3 + 0], 0.25f);
+    EXPECT_THROW(attention_rollout(m), Error);
+    const std::vector<float> too_long = {0.25f, 0.25f, 0.25f, 0.25f};
+    rec.hook()(0, 0, 0, too_long);
+    EXPECT_THROW(rec.maps(), Error);
+}
+
 TEST(AttentionRecorder, OverflowIsReportedAndBadSelectionsRejected) {
     AttentionRecorder rec(1, 1, 2, {{0}, {0}});
     std::vector<float> w = {0.5f, 0.25f, 0.25f};
