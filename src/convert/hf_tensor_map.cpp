@@ -87,7 +87,8 @@ bool is_buffer(const std::string& name) {
                name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
     // Non-parameter buffers some checkpoints carry: RoPE inverse frequencies, GPT-2's causal masks.
-    return ends_with("rotary_emb.inv_freq") || ends_with("attn.bias") || ends_with("attn.masked_bias");
+    // (".attn.bias", not "attn.bias": GPT-2's real c_attn.bias ends in the same letters.)
+    return ends_with("rotary_emb.inv_freq") || ends_with(".attn.bias") || ends_with(".attn.masked_bias");
 }
 
 template <size_t NL, size_t NG>

@@ -1,8 +1,10 @@
 #include "convert/tokenizer_to_gguf.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "core/error.h"
+#include "tokenizer/gguf_pre_tokenizers.h"
 
 namespace loom {
 namespace {
@@ -15,7 +17,9 @@ using tok::GgufVocab;
 // emoji: the places where the known pre-tokenizers split differently.
 constexpr const char* kProbeText =
     "Hello world! It's 2024, we've 1234567 items; don't   stop.\n\n  Tabs\tand CAPS-Lock: x=3.14*y\n"
-    "Ünïcödé naïve café 日本語のテキスト 中文 한국어 🦙 emoji... end?! 'quoted' \"double\" $100 "
+    "Ünïcödé naïve café 日本語のテキスト 中文 한국어 🦙 emoji... end?! 'quoted' "
+    "\"double\" "
+    "$100 "
     "#tag "
     "@user\r\n";
 
@@ -85,13 +89,22 @@ void fill_tokens(const json& tj, GgufVocab& v, bool sentencepiece_style) {
     for (size_t i = 0; i < v.tokens.size(); ++i)  // ids no one uses: placeholders, as llama.cpp writes them
         if (v.tokens[i].empty()) v.tokens[i] = "[PAD" + std::to_string(i) + "]";
     if (sentencepiece_style) {
-        // SentencePiece scores: higher merges first. The vocabulary is stored in merge order, so -id keeps
-        // it.
+        // SentencePiece ranks merges by the merged piece's score. The tokenizer.json merges list is in that
+        // order, so a piece scores -(rank of the first merge that makes it); pieces no merge makes (single
+        // characters, bytes, specials) score below every merge and keep their id order among themselves.
+        const std::vector<std::string> merges = merges_as_strings(tj["model"]["merges"]);
+        std::unordered_map<std::string, size_t> first_rank;
+        for (size_t r = 0; r < merges.size(); ++r) {
+            const size_t space = merges[r].find(' ');
+            if (space == std::string::npos) continue;
+            first_rank.emplace(merges[r].substr(0, space) + merges[r].substr(space + 1), r);
+        }
         v.scores.resize(v.tokens.size());
-        for (size_t i = 0; i < v.tokens.size(); ++i)
-            v.scores[i] = v.token_types[i] == static_cast<int32_t>(GgufTokenType::Normal)
-                              ? -static_cast<float>(i)
-                              : 0.0f;
+        for (size_t i = 0; i < v.tokens.size(); ++i) {
+            auto it = first_rank.find(v.tokens[i]);
+            v.scores[i] = it != first_rank.end() ? -static_cast<float>(it->second)
+                                                 : -static_cast<float>(merges.size() + i);
+        }
     }
 }
 
@@ -126,6 +139,24 @@ bool reproduces(const GgufVocab& v, const Tokenizer& reference) {
         return false;
     }
     return candidate->encode(kProbeText, true).ids == reference.encode(kProbeText, true).ids;
+}
+
+// Where a normalizer + pre-tokenizer split the probe text: a WordLevel model with an empty vocabulary maps
+// every pre-token to [UNK], whose offsets are the pre-token's span. Building this costs nothing next to a
+// 100k-token BPE, so every candidate is tried this way first.
+std::vector<std::pair<size_t, size_t>> probe_splits(const json& normalizer, const json& pre_tokenizer) {
+    json probe = {{"version", "1.0"},
+                  {"added_tokens", json::array()},
+                  {"normalizer", normalizer},
+                  {"pre_tokenizer", pre_tokenizer},
+                  {"post_processor", nullptr},
+                  {"decoder", nullptr},
+                  {"model", {{"type", "WordLevel"}, {"vocab", {{"[UNK]", 0}}}, {"unk_token", "[UNK]"}}}};
+    try {
+        return Tokenizer::from_json(probe)->encode(kProbeText, false).offsets;
+    } catch (const Error&) {
+        return {};
+    }
 }
 
 }  // namespace
@@ -171,9 +202,18 @@ GgufVocab gguf_vocab_from_hf(const HfTokenizerFiles& f) {
         }
         throw Error("tokenizer.json: the SentencePiece-style vocabulary does not reproduce the tokenizer");
     }
-    static const char* const kPreCandidates[] = {"gpt-2",        "smollm",         "qwen2",      "llama-bpe",
-                                                 "gpt-4o",       "gpt-neox",       "falcon",     "dbrx",
-                                                 "deepseek-llm", "deepseek-coder", "deepseek-v3"};
+    static const char* const kPreCandidates[] = {"gpt-2",       "smollm",       "qwen2",         "llama-bpe",
+                                                 "deepseek-v3", "gpt-4o",       "gpt-neox",      "falcon",
+                                                 "dbrx",        "deepseek-llm", "deepseek-coder"};
+    // First the candidates whose pre-tokenization splits the probe exactly as the tokenizer.json does
+    // (cheap), then, if none does, every candidate by its full encoding.
+    const auto wanted = probe_splits(tj.value("normalizer", json()), tj.value("pre_tokenizer", json()));
+    for (const char* pre : kPreCandidates) {
+        tok::ByteLevelPipeline pipeline = tok::byte_level_pipeline_for(pre);
+        if (wanted.empty() || probe_splits(pipeline.normalizer, pipeline.pre_tokenizer) != wanted) continue;
+        v.pre = pre;
+        if (reproduces(v, *reference)) return v;
+    }
     for (const char* pre : kPreCandidates) {
         v.pre = pre;
         if (reproduces(v, *reference)) return v;

@@ -4,8 +4,8 @@
 //   merges,
 //     token types; tokenizer.ggml.pre is found by trying loom's known pre-tokenizers and keeping the first
 //     that tokenizes a probe text exactly as the tokenizer.json pipeline does;
-//   - SentencePiece-style BPE with byte fallback (LLaMA-2, Mistral): model "llama", scores -id (the
-//     vocabulary order is the merge order), <0xNN> byte tokens.
+//   - SentencePiece-style BPE with byte fallback (LLaMA-2, Mistral): model "llama", each piece scored by
+//     the rank of the merge that makes it (SentencePiece merges by score), <0xNN> byte tokens.
 // The result is checked the same way: a vocabulary that does not reproduce the tokenizer.json encoding of the
 // probe text is refused with an error rather than written wrong.
 #pragma once

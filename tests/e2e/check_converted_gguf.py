@@ -55,7 +55,7 @@ def expected_tensors(config, weights):
                    "ln_f.weight": "output_norm.weight", "ln_f.bias": "output_norm.bias"}
             if bare in top:
                 out[top[bare]] = w
-            elif bare.endswith(("attn.bias", "attn.masked_bias")) or bare == "lm_head.weight":
+            elif bare.endswith((".attn.bias", ".attn.masked_bias")) or bare == "lm_head.weight":
                 continue
             else:
                 parts = bare.split(".")
