@@ -120,6 +120,18 @@ int register_all() {
                         ->UseRealTime()
                         ->MinTime(M == 1 ? 0.3 : 0.5);
                 }
+    // Moderate M (batched decoding: beams x sentences) on float weights at a Marian-base layer's shapes
+    // (d_model 512, FFN 2048): where the row kernel's in-place tiles meet the packing gemm.
+    for (int64_t M : {4, 8, 16, 32, 64, 96, 128})
+        for (DType type : {DType::F32, DType::F16})
+            for (Shape s : {Shape{2048, 512}, Shape{512, 2048}}) {
+                const std::string name = "matmul_M" + std::to_string(M) + "/" + dtype_name(type) + "/N" +
+                                         std::to_string(s.N) + "xK" + std::to_string(s.K) + "/threads:1";
+                benchmark::RegisterBenchmark(name.c_str(), bm_matmul, type, s.N, s.K, M, 1)
+                    ->Unit(benchmark::kMicrosecond)
+                    ->UseRealTime()
+                    ->MinTime(0.2);
+            }
     return 0;
 }
 const int registered = register_all();

@@ -53,6 +53,7 @@ void apply_beam_processors(const BeamSearchOptions& options, std::span<const int
         apply_repetition_penalty(sequence, options.repetition_penalty, log_probs, n_vocab);
     if (options.no_repeat_ngram_size > 0)
         ban_repeated_ngrams(sequence, options.no_repeat_ngram_size, log_probs, n_vocab);
+    ban(options.banned_token_ids, log_probs, n_vocab);
     if (has_eos && len < options.min_length) ban(options.eos_token_ids, log_probs, n_vocab);
     if (has_eos && len - prefix_len < options.min_new_tokens) ban(options.eos_token_ids, log_probs, n_vocab);
     if (options.forced_bos_token_id >= 0 && len == 1)

@@ -45,6 +45,7 @@ void validate(const BeamSearchOptions& o, int64_t n_vocab) {
     if (o.min_new_tokens < 0) fail("min_new_tokens must be >= 0, got " + std::to_string(o.min_new_tokens));
     for (int32_t id : o.eos_token_ids) check_id("EOS id", id, n_vocab);
     for (int32_t id : o.forced_eos_token_ids) check_id("forced EOS id", id, n_vocab);
+    for (int32_t id : o.banned_token_ids) check_id("banned id", id, n_vocab);
     if (o.forced_bos_token_id != -1) check_id("forced BOS id", o.forced_bos_token_id, n_vocab);
     if (static_cast<int64_t>(n_candidates(o)) > o.num_beams * n_vocab)
         fail("a vocabulary of " + std::to_string(n_vocab) + " is too small for " +

@@ -41,6 +41,8 @@ struct BeamSearchOptions {
     // The logits processors, in the order HF applies them (each off at its default):
     float repetition_penalty = 1.0f;   // > 0; on every id of the sequence (prefix included)
     int32_t no_repeat_ngram_size = 0;  // > 0: an n-gram of the sequence (prefix included) never repeats
+    std::vector<int32_t>
+        banned_token_ids;              // never generated (HF bad_words_ids of one token, e.g. Marian pad)
     int32_t min_length = 0;            // EOS banned while the sequence (prefix included) is shorter
     int32_t min_new_tokens = 0;        // EOS banned while fewer tokens than this were generated
     int32_t forced_bos_token_id = -1;  // >= 0: the only choice when the sequence holds one token

@@ -67,6 +67,7 @@ BeamSearchOptions seq2seq_beam_options(const Seq2SeqConfig& config) {
     BeamSearchOptions o;
     if (config.eos_token_id >= 0) o.eos_token_ids = {config.eos_token_id};
     o.forced_bos_token_id = config.forced_bos_token_id;
+    o.banned_token_ids = config.banned_token_ids;
     if (config.forced_eos_token_id >= 0) o.forced_eos_token_ids = {config.forced_eos_token_id};
     return o;
 }

@@ -13,6 +13,8 @@
 #include "generate/beam_ngram.h"
 #include "generate/beam_processors.h"
 #include "generate/beam_search.h"
+#include "generate/beam_seq2seq_adapter.h"
+#include "models/seq2seq_model.h"
 
 namespace loom {
 namespace {
@@ -91,6 +93,29 @@ TEST(BeamProcessors, MinLengthsBanEosAndForcedTokensLeaveOneChoice) {
     s = {-1.f, -2.f, -3.f};
     apply_beam_processors(o, Ids{5, 6, 7}, 1, 4, s.data(), 3);
     EXPECT_EQ(s, (std::vector<float>{-kInf, 0.f, -kInf}));
+}
+
+TEST(BeamProcessors, BannedTokensAreNeverChosenAtAnyStep) {
+    BeamSearchOptions o;
+    o.banned_token_ids = {1, 9};  // 9 outside the vocabulary: ignored here (beam_search rejects it)
+    for (const Ids& seq : {Ids{5}, Ids{5, 6, 7}}) {
+        std::vector<float> s = {-1.f, -0.5f, -3.f};
+        apply_beam_processors(o, seq, 1, 10, s.data(), 3);
+        EXPECT_EQ(s, (std::vector<float>{-1.f, -kInf, -3.f}));
+    }
+}
+
+// The seq2seq options carry the config's single-token bad words (Marian's pad), as HF's generate() bans them
+// in beam search too.
+TEST(BeamProcessors, Seq2SeqOptionsBanTheConfigsBannedTokens) {
+    Seq2SeqConfig config;
+    config.eos_token_id = 0;
+    config.banned_token_ids = {2};
+    const BeamSearchOptions o = seq2seq_beam_options(config);
+    EXPECT_EQ(o.banned_token_ids, (Ids{2}));
+    std::vector<float> s = {-3.f, -2.f, -0.1f};
+    apply_beam_processors(o, Ids{1}, 1, 10, s.data(), 3);
+    EXPECT_EQ(s, (std::vector<float>{-3.f, -2.f, -kInf}));
 }
 
 // A finished hypothesis scores sum_logprobs / length ** length_penalty.
@@ -278,6 +303,9 @@ TEST(BeamSearchOptionsCheck, InvalidOptionsAreErrors) {
     EXPECT_THROW(beam_search(model, Ids{3}, o), Error);
     o.eos_token_ids = {0};
     EXPECT_THROW(beam_search(model, Ids{}, o), Error);  // empty prefix
+    o.banned_token_ids = {4};                           // outside a vocabulary of 4
+    EXPECT_THROW(beam_search(model, Ids{3}, o), Error);
+    o.banned_token_ids = {};
     o.num_beams = 3;
     o.eos_token_ids = {0, 1, 2, 3};  // 5 * 3 candidates > 3 * 4 continuations
     EXPECT_THROW(beam_search(model, Ids{3}, o), Error);

@@ -20,6 +20,15 @@ using namespace kernels;
 
 // From this many rows of x on, packing W panels into f32 pays for itself (measured with bench/).
 constexpr int64_t kGemmMinRows = 16;
+// Weights already stored as floats on AVX-512: the row kernel's 4 x 4 tiles read W in place, so packing (a
+// transposing copy of all of W on every call) only pays once M is large enough for the gemm's 12 x 32 tile
+// to win it back (bench_matmul matmul_M*/F32|F16, batched decoding's M = beams x sentences).
+constexpr int64_t kFloatGemmMinRows = 64;
+
+int64_t gemm_min_rows(SimdLevel level, DType type) {
+    const bool stored_as_floats = type == DType::F32 || type == DType::F16 || type == DType::BF16;
+    return stored_as_floats && level >= SimdLevel::Avx512 ? kFloatGemmMinRows : kGemmMinRows;
+}
 // Work units of W rows handed to a thread: small enough to balance, large enough that a split costs
 // far less than the rows' work. Multiple of the gemm microkernels' column tile.
 constexpr int64_t kRowsPerUnit = 32;
@@ -100,7 +109,7 @@ bool matmul_supports(DType type) {
 }
 
 std::string matmul_kernel_name(SimdLevel level, DType type, int64_t M) {
-    if (M >= kGemmMinRows) {
+    if (M >= gemm_min_rows(level, type)) {
         if (level >= SimdLevel::Avx512 && avx512_gemm_kernel(type)) return "avx512 gemm-f32";
         if (level >= SimdLevel::Avx2 && avx2_gemm_kernel(type)) return "avx2 gemm-f32";
     }
@@ -125,7 +134,7 @@ void matmul_variant(SimdLevel level, const Tensor& W, const float* x, int64_t ld
     if (M == 0 || N == 0) return;
     const WeightView w{W.data_as<uint8_t>(), W.row_nbytes(), K, W.dtype()};
 
-    if (M >= kGemmMinRows) {
+    if (M >= gemm_min_rows(level, W.dtype())) {
         if (GemmKernelFn gemm = gemm_kernel_at(level, W.dtype())) {
             parallel_over_n(N, [&](int64_t n0, int64_t n1) { gemm(w, x, ldx, M, y, ldy, n0, n1); });
             return;

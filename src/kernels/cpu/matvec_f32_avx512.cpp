@@ -1,5 +1,7 @@
 // AVX-512 row kernels for weights stored as floats (F32, F16, BF16): f32 activations, FMA dot products,
-// four W rows per pass so each x load feeds four FMAs. Memory-bound at M = 1 (every W byte is read once).
+// four W rows per pass so each x load feeds four FMAs. Memory-bound at M = 1 (every W byte is read once);
+// for M >= 4, tiles of 4 x rows by 4 W rows read W in place (the dispatcher uses this up to
+// kFloatGemmMinRows instead of the packing gemm).
 #include "kernels/cpu/simd_avx512.h"  // first: sets a diagnostic for the intrinsic headers
 
 #include "kernels/cpu/matmul_kernels.h"
@@ -40,24 +42,66 @@ inline void dot_rows(const uint8_t* const* rows, const float* x, int64_t K, floa
     for (int r = 0; r < R; ++r) out[r] = hsum512(acc[r]);
 }
 
+// [sum a, sum b, sum c, sum d]: four horizontal sums sharing their shuffles.
+inline __m128 hsum4_512(__m512 a, __m512 b, __m512 c, __m512 d) {
+    const __m512 ab =
+        _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));  // per lane [a b a b]
+    const __m512 cd =
+        _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));  // per lane [c d c d]
+    const __m512 abcd =
+        _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(ab), _mm512_castps_pd(cd))),
+                      _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(ab),
+                                                          _mm512_castps_pd(cd))));  // per lane [a b c d]
+    const __m256 half = _mm256_add_ps(_mm512_castps512_ps256(abcd),
+                                      _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(abcd), 1)));
+    return _mm_add_ps(_mm256_castps256_ps128(half), _mm256_extractf128_ps(half, 1));
+}
+
+// y[i * ldy + j] = dot(xs[i], rows[j]) for an RM x 4 tile: per 16 k, RM + 4 loads feed 4 * RM FMAs, so at
+// moderate M (batched decoding) W is read in place, with no packing, near the FMA rate.
+template <DType T, int RM>
+inline void dot_tile(const uint8_t* const* rows, const float* const* xs, int64_t K, float* y, int64_t ldy) {
+    constexpr int RN = 4;
+    __m512 acc[RM][RN];
+    for (int i = 0; i < RM; ++i)
+        for (int j = 0; j < RN; ++j) acc[i][j] = _mm512_setzero_ps();
+    int64_t k = 0;
+    auto step = [&](int64_t at, __mmask16 mask) {
+        __m512 wv[RN];
+        for (int j = 0; j < RN; ++j) wv[j] = load_w16<T>(rows[j], at, mask);
+        for (int i = 0; i < RM; ++i) {
+            const __m512 xv = _mm512_maskz_loadu_ps(mask, xs[i] + at);
+            for (int j = 0; j < RN; ++j) acc[i][j] = _mm512_fmadd_ps(wv[j], xv, acc[i][j]);
+        }
+    };
+    for (; k + 16 <= K; k += 16) step(k, 0xFFFF);
+    if (k < K) step(k, static_cast<__mmask16>((1u << (K - k)) - 1));
+    for (int i = 0; i < RM; ++i)
+        _mm_storeu_ps(y + i * ldy, hsum4_512(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
+}
+
 template <DType T>
 void float_rows(const WeightView& w, const ActView& x, int64_t M, float* y, int64_t ldy, int64_t n0,
                 int64_t n1) {
     constexpr int R = 4;
+    auto x_row = [&](int64_t m) { return reinterpret_cast<const float*>(x.data + m * x.row_bytes); };
     int64_t n = n0;
     for (; n + R <= n1; n += R) {
         const uint8_t* rows[R] = {w.row(n), w.row(n + 1), w.row(n + 2), w.row(n + 3)};
-        for (int64_t m = 0; m < M; ++m) {
+        int64_t m = 0;
+        for (; m + 4 <= M; m += 4) {
+            const float* xs[4] = {x_row(m), x_row(m + 1), x_row(m + 2), x_row(m + 3)};
+            dot_tile<T, 4>(rows, xs, w.K, y + m * ldy + n, ldy);
+        }
+        for (; m < M; ++m) {
             float out[R];
-            dot_rows<T, R>(rows, reinterpret_cast<const float*>(x.data + m * x.row_bytes), w.K, out);
+            dot_rows<T, R>(rows, x_row(m), w.K, out);
             for (int r = 0; r < R; ++r) y[m * ldy + n + r] = out[r];
         }
     }
     for (; n < n1; ++n) {
         const uint8_t* row = w.row(n);
-        for (int64_t m = 0; m < M; ++m)
-            dot_rows<T, 1>(&row, reinterpret_cast<const float*>(x.data + m * x.row_bytes), w.K,
-                           &y[m * ldy + n]);
+        for (int64_t m = 0; m < M; ++m) dot_rows<T, 1>(&row, x_row(m), w.K, &y[m * ldy + n]);
     }
 }
 
