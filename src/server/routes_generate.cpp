@@ -237,6 +237,7 @@ void add_generation_routes(httplib::Server& server, ServerContext& ctx) {
             } catch (const std::exception& e) {
                 send_error(ctx, res, 400, e.what());
             }
+            release_memory_after(req);
         };
         for (const char* path : chat ? std::vector<const char*>{"/v1/chat/completions", "/chat/completions"}
                                      : std::vector<const char*>{"/v1/completions", "/completions"})

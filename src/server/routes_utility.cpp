@@ -43,6 +43,7 @@ Handler guarded(ServerContext& ctx, Handler inner) {
         } catch (const std::exception& e) {
             send_error(ctx, res, 400, e.what());
         }
+        release_memory_after(req);
     };
 }
 

@@ -1,8 +1,11 @@
 #include "server/server.h"
 
 #include <httplib.h>
+#include <malloc.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cstring>
@@ -25,7 +28,30 @@ void send_error(ServerContext& ctx, httplib::Response& res, int status, const st
         "application/json");
 }
 
+void release_memory_after(const httplib::Request& req) {
+    if (req.body.size() >= (256u << 10)) malloc_trim(0);
+}
+
 namespace {
+
+// Debian's compiled cpp-httplib 0.11 listens with a backlog of 5, so a burst of connections (hundreds of
+// clients at once) overflows the accept queue and clients see resets. Linux lets listen() be called again on
+// a listening socket to change its backlog: find ours by its port and raise it.
+void widen_listen_backlog(int port) {
+    for (int fd = 3; fd < 4096; ++fd) {
+        int accepting = 0;
+        socklen_t len = sizeof accepting;
+        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting) continue;
+        sockaddr_storage addr{};
+        socklen_t addr_len = sizeof addr;
+        if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0) continue;
+        int bound = -1;
+        if (addr.ss_family == AF_INET) bound = ntohs(reinterpret_cast<const sockaddr_in*>(&addr)->sin_port);
+        if (addr.ss_family == AF_INET6)
+            bound = ntohs(reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_port);
+        if (bound == port) listen(fd, 1024);
+    }
+}
 
 bool is_public_path(const std::string& path) {
     if (path == "/" || path == "/health") return true;
@@ -125,6 +151,8 @@ int run_server(const ServerModel& model, const ServerConfig& config,
     } else if (!svr.bind_to_port(config.host, port)) {
         throw Error("could not listen on " + config.host + ":" + std::to_string(port) + " (in use?)");
     }
+
+    widen_listen_backlog(port);
 
     std::thread watcher([&] {
         int sig = 0;

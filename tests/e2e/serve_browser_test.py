@@ -27,7 +27,7 @@ options.binary_location = "/usr/bin/chromium"
 profile = tempfile.mkdtemp()
 options.add_argument(f"--user-data-dir={profile}")
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-wait = WebDriverWait(driver, 60)
+wait = WebDriverWait(driver, 120)
 
 
 def shot(name):
@@ -45,11 +45,15 @@ def run_mode(mode, prompt, shot_name):
     temp = driver.find_element(By.ID, "temperature")
     temp.clear()
     temp.send_keys("0")
+    n = driver.find_element(By.ID, "max-tokens")
+    n.clear()
+    n.send_keys("20")
     driver.find_element(By.ID, "send").click()
     # Tokens arrive one by one while streaming: see some before the end.
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#output .tok")) >= 1)
     seen_while_streaming = driver.find_element(By.ID, "send").get_attribute("disabled") is not None
-    wait.until(lambda d: "finished" in d.find_element(By.ID, "status").text)
+    wait.until(lambda d: "finished" in d.find_element(By.ID, "status").text or "error" in d.find_element(By.ID, "status").text)
+    t.check("finished" in driver.find_element(By.ID, "status").text, f"{mode}: status {driver.find_element(By.ID, 'status').text}")
     tokens = driver.find_elements(By.CSS_SELECTOR, "#output .tok")
     t.check(len(tokens) >= 3, f"{mode}: {len(tokens)} tokens shown")
     t.check(seen_while_streaming, f"{mode}: first token shown before the stream ended")

@@ -16,7 +16,12 @@ class Server:
     def __init__(self, loom, *args, timeout=60):
         self.log_path = f"/tmp/loom_serve_{os.getpid()}_{time.monotonic_ns()}.log"
         self.log = open(self.log_path, "w+")
-        self.proc = subprocess.Popen([loom, "serve", "--port", "0", *args], stdout=self.log, stderr=self.log)
+        # One compute thread unless told otherwise: on a loaded CI machine OpenMP barriers between descheduled
+        # threads cost far more than the second core gives; these tests check behaviour, not speed.
+        env = dict(os.environ)
+        env.setdefault("OMP_NUM_THREADS", "1")
+        self.proc = subprocess.Popen([loom, "serve", "--port", "0", *args], stdout=self.log, stderr=self.log,
+                                     env=env)
         deadline = time.time() + timeout
         self.port = None
         while time.time() < deadline and self.port is None:
@@ -48,7 +53,7 @@ class Server:
         req = urllib.request.Request(self.base + path, data=data, method="POST",
                                      headers={"Content-Type": "application/json", **(headers or {})})
         try:
-            with urllib.request.urlopen(req, timeout=60) as r:
+            with urllib.request.urlopen(req, timeout=300) as r:
                 return r.status, r.read().decode(), dict(r.headers)
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode(), dict(e.headers)

@@ -38,7 +38,9 @@ async function showPromptTokens(text) {
 
 function showTooltip(ev, entry) {
   const tip = $("tooltip");
-  const rows = (entry.top_logprobs || []).map((alt) => {
+  // Completions send the alternatives as an object (key order not kept): sort by probability.
+  const alternatives = [...(entry.top_logprobs || [])].sort((a, b) => b.logprob - a.logprob);
+  const rows = alternatives.map((alt) => {
     const p = Math.exp(alt.logprob);
     const chosen = alt.token === entry.token ? " class=\"chosen\"" : "";
     const label = JSON.stringify(alt.token).replace(/</g, "&lt;");
