@@ -63,19 +63,25 @@ template <DType T, int RM>
 inline void dot_tile(const uint8_t* const* rows, const float* const* xs, int64_t K, float* y, int64_t ldy) {
     constexpr int RN = 4;
     __m512 acc[RM][RN];
+#pragma GCC unroll 16
     for (int i = 0; i < RM; ++i)
+#pragma GCC unroll 4
         for (int j = 0; j < RN; ++j) acc[i][j] = _mm512_setzero_ps();
-    int64_t k = 0;
-    auto step = [&](int64_t at, __mmask16 mask) {
+    // One loop with a per-step mask (all ones but at a K tail), loops unrolled before GCC's scalar
+    // replacement: otherwise it kept the accumulators on the stack, storing them on every step.
+    for (int64_t k = 0; k < K; k += 16) {
+        const __mmask16 mask = static_cast<__mmask16>(K - k >= 16 ? 0xFFFF : (1u << (K - k)) - 1);
         __m512 wv[RN];
-        for (int j = 0; j < RN; ++j) wv[j] = load_w16<T>(rows[j], at, mask);
+#pragma GCC unroll 4
+        for (int j = 0; j < RN; ++j) wv[j] = load_w16<T>(rows[j], k, mask);
+#pragma GCC unroll 16
         for (int i = 0; i < RM; ++i) {
-            const __m512 xv = _mm512_maskz_loadu_ps(mask, xs[i] + at);
+            const __m512 xv = _mm512_maskz_loadu_ps(mask, xs[i] + k);
+#pragma GCC unroll 4
             for (int j = 0; j < RN; ++j) acc[i][j] = _mm512_fmadd_ps(wv[j], xv, acc[i][j]);
         }
-    };
-    for (; k + 16 <= K; k += 16) step(k, 0xFFFF);
-    if (k < K) step(k, static_cast<__mmask16>((1u << (K - k)) - 1));
+    }
+#pragma GCC unroll 16
     for (int i = 0; i < RM; ++i)
         _mm_storeu_ps(y + i * ldy, hsum4_512(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
 }
