@@ -130,27 +130,38 @@ std::string Seq2SeqTextPipeline::target_text(const std::vector<int32_t>& ids) co
     return tokenizer_->tokenizer->decode(body, /*skip_special_tokens=*/true);
 }
 
+std::vector<std::vector<ScoredText>> Seq2SeqTextPipeline::run_beams(
+    const std::vector<std::string>& texts, const Seq2SeqTextOptions& options,
+    const std::function<void(size_t)>& on_done) const {
+    const Seq2SeqConfig& c = model_->config();
+    BeamSearchOptions beam = seq2seq_beam_options(c);  // EOS, forced BOS / EOS, banned ids from the config
+    beam.num_beams = options.num_beams;
+    beam.num_return_sequences = options.num_return_sequences;
+    beam.length_penalty = options.length_penalty;
+    beam.no_repeat_ngram_size = options.no_repeat_ngram_size;
+    beam.early_stopping = options.early_stopping;
+    int64_t max_new = options.generate.max_new_tokens;
+    if (!c.positions_unbounded) max_new = std::min(max_new, c.max_target_positions - 1);
+    beam.max_new_tokens = static_cast<int32_t>(max_new);
+    beam.min_new_tokens = static_cast<int32_t>(options.generate.min_new_tokens);
+    std::vector<std::vector<ScoredText>> out(texts.size());
+    for (size_t i = 0; i < texts.size(); ++i) {
+        const BeamSearchResult r = seq2seq_beam_search(*model_, source_ids(texts[i], options.truncate), beam);
+        for (const BeamHypothesis& h : r.sequences) out[i].push_back({target_text(h.tokens), h.score});
+        if (on_done) on_done(i);
+    }
+    return out;
+}
+
 std::vector<std::string> Seq2SeqTextPipeline::run(const std::vector<std::string>& texts,
                                                   const Seq2SeqTextOptions& options,
                                                   const std::function<void(size_t)>& on_done) const {
     std::vector<std::string> out(texts.size());
     if (options.num_beams > 1) {
-        const Seq2SeqConfig& c = model_->config();
-        BeamSearchOptions beam = seq2seq_beam_options(c);
-        beam.num_beams = options.num_beams;
-        beam.length_penalty = options.length_penalty;
-        beam.no_repeat_ngram_size = options.no_repeat_ngram_size;
-        beam.early_stopping = options.early_stopping;
-        int64_t max_new = options.generate.max_new_tokens;
-        if (!c.positions_unbounded) max_new = std::min(max_new, c.max_target_positions - 1);
-        beam.max_new_tokens = static_cast<int32_t>(max_new);
-        beam.min_new_tokens = static_cast<int32_t>(options.generate.min_new_tokens);
-        for (size_t i = 0; i < texts.size(); ++i) {
-            const BeamSearchResult r =
-                seq2seq_beam_search(*model_, source_ids(texts[i], options.truncate), beam);
-            out[i] = target_text(r.sequences.at(0).tokens);
-            if (on_done) on_done(i);
-        }
+        Seq2SeqTextOptions best_only = options;
+        best_only.num_return_sequences = 1;
+        const auto beams = run_beams(texts, best_only, on_done);
+        for (size_t i = 0; i < texts.size(); ++i) out[i] = beams[i].at(0).text;
         return out;
     }
     const size_t batch = std::max<size_t>(options.batch_size, 1);

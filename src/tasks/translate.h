@@ -30,10 +30,17 @@ struct Seq2SeqTextOptions {
     // num_beams > 1: beam search (generate/beam_search.h) per source instead; its max_new_tokens and
     // min_new_tokens come from `generate`, EOS and forced BOS / EOS from the model's config.
     int32_t num_beams = 1;
+    int32_t num_return_sequences = 1;  // run_beams(): hypotheses kept per source, <= num_beams
     float length_penalty = 1.0f;
     int32_t no_repeat_ngram_size = 0;
     EarlyStopping early_stopping = EarlyStopping::Heuristic;
     Seq2SeqTextOptions() { generate.sampling.temperature = 0.0f; }
+};
+
+// One finished beam hypothesis as text, with its beam score (sum of log-probs / length^length_penalty).
+struct ScoredText {
+    std::string text;
+    double score = 0.0;
 };
 
 class Seq2SeqTextPipeline {
@@ -55,6 +62,12 @@ class Seq2SeqTextPipeline {
     // Every text's output, in order; on_done(i) after text i finishes (for a progress bar).
     std::vector<std::string> run(const std::vector<std::string>& texts, const Seq2SeqTextOptions& options,
                                  const std::function<void(size_t)>& on_done = {}) const;
+
+    // Beam search (options.num_beams >= 1) for every text: options.num_return_sequences hypotheses each, best
+    // first. Throws loom::Error when num_return_sequences > num_beams.
+    std::vector<std::vector<ScoredText>> run_beams(const std::vector<std::string>& texts,
+                                                   const Seq2SeqTextOptions& options,
+                                                   const std::function<void(size_t)>& on_done = {}) const;
 
     const Seq2SeqModel& model() const { return *model_; }
     std::string language_pair() const { return from_ + "-" + to_; }  // Marian: read from the model

@@ -49,6 +49,26 @@ cmp -s "$tmp/batched" "$tmp/single" || fail "batched and one-by-one translations
 [ "$(wc -l <"$tmp/out")" -eq 1 ] || fail "summarize: expected one line"
 "$loom" translate -m "$tmp/m/marian" --num-beams 4 --no-repeat-ngram-size 3 --length-penalty 0.6 -n 8 "$input" \
     >"$tmp/out" 2>"$tmp/err" || fail "beam translate: $(cat "$tmp/err")"
+# --num-return-sequences: N "score<TAB>text" lines per source, best first (scores non-increasing), a blank line
+# between sources, the first text equal to the plain beam output; more than --num-beams is an error.
+printf '%s\nHello world.\n' "$input" >"$tmp/two.txt"
+"$loom" translate -m "$tmp/m/marian" --num-beams 4 --num-return-sequences 3 -n 8 -i "$tmp/two.txt" >"$tmp/nrs" \
+    2>"$tmp/err" || fail "--num-return-sequences: $(cat "$tmp/err")"
+"$loom" translate -m "$tmp/m/marian" --num-beams 4 -n 8 -i "$tmp/two.txt" >"$tmp/best" 2>/dev/null ||
+    fail "beam translate of a file"
+python3 - "$tmp/nrs" "$tmp/best" <<'PY' || fail "--num-return-sequences output: $(cat "$tmp/nrs")"
+import sys
+blocks = open(sys.argv[1]).read().rstrip("\n").split("\n\n")
+best = open(sys.argv[2]).read().split("\n")
+assert len(blocks) == 2, blocks
+for block, want in zip(blocks, best):
+    rows = [line.split("\t", 1) for line in block.split("\n")]
+    assert len(rows) == 3 and all(len(r) == 2 for r in rows), rows
+    scores = [float(r[0]) for r in rows]
+    assert scores == sorted(scores, reverse=True) and all(s <= 0 for s in scores), scores
+    assert rows[0][1] == want, (rows[0][1], want)
+PY
+expect_error "needs --num-beams" translate -m "$tmp/m/marian" --num-beams 2 --num-return-sequences 3 "hello"
 "$loom" translate -m "$tmp/m/t5-v1_0" --from en --to de --temp 0.9 --seed 7 -n 8 "$input" >"$tmp/a" 2>/dev/null &&
     "$loom" translate -m "$tmp/m/t5-v1_0" --from en --to de --temp 0.9 --seed 7 -n 8 "$input" >"$tmp/b" 2>/dev/null &&
     cmp -s "$tmp/a" "$tmp/b" || fail "sampling with a fixed seed is not reproducible"

@@ -43,6 +43,11 @@ void add_common(CLI::App& sub, TextToTextArgs& a) {
                    "beam search with this many beams (1: greedy / sampled)")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
+    sub.add_option("--num-return-sequences", a.options.num_return_sequences,
+                   "beam search: print this many hypotheses per source, best first, as 'score<TAB>text' "
+                   "(a blank line between sources)")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     sub.add_option("--length-penalty", a.options.length_penalty, "beam scores are divided by length^this")
         ->capture_default_str();
     sub.add_option("--no-repeat-ngram-size", a.options.no_repeat_ngram_size,
@@ -99,9 +104,21 @@ int run_text_to_text(TextToTextArgs& a, bool translate) {
     const bool from_file = !a.input.empty();
     const std::vector<std::string> texts = from_file ? read_lines(a.input) : std::vector<std::string>{a.text};
     size_t done = 0;
-    const auto outputs = pipeline->run(texts, a.options, [&](size_t) {
+    const auto progress = [&](size_t) {
         if (from_file) draw_progress(++done, texts.size());
-    });
+    };
+    if (a.options.num_return_sequences > 1) {
+        if (a.options.num_return_sequences > a.options.num_beams)
+            throw Error("--num-return-sequences " + std::to_string(a.options.num_return_sequences) +
+                        " needs --num-beams >= it (got " + std::to_string(a.options.num_beams) + ")");
+        const auto beams = pipeline->run_beams(texts, a.options, progress);
+        for (size_t i = 0; i < beams.size(); ++i) {
+            if (i > 0) std::printf("\n");
+            for (const ScoredText& h : beams[i]) std::printf("%.6f\t%s\n", h.score, h.text.c_str());
+        }
+        return 0;
+    }
+    const auto outputs = pipeline->run(texts, a.options, progress);
     for (const std::string& line : outputs) std::printf("%s\n", line.c_str());
     return 0;
 }
