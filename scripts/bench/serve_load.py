@@ -9,7 +9,9 @@ streamed tokens), and how many requests completed.
 
 Each client loops: one streaming /v1/completions request (fixed prompt, --max-tokens, temperature 0.7, its own
 seed), measuring when each streamed chunk arrives. Both servers stream one chunk per generated token, so chunks
-with text are counted as tokens. Both get the same thread count (--threads, default: all cores)."""
+with text are counted as tokens. Both get the same thread count (--threads, default: all cores).
+llama.cpp's server needs the llama-cpp-python[server] extras: pip install uvicorn fastapi sse-starlette
+starlette-context pydantic-settings."""
 import argparse
 import http.client
 import json
