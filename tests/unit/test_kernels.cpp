@@ -204,7 +204,8 @@ TEST_P(MatmulVariant, ModelShapesMultiThreaded) {
     const int64_t K = dtype_info(type).block_size == 256 ? 1536 : 576;
     check_matmul(GetParam().level, type, {1, 1536, K});
     check_matmul(GetParam().level, type, {33, 579, K});
-    check_matmul(GetParam().level, type, {130, 67, K});  // float weights on AVX-512: the gemm from M = 64
+    check_matmul(GetParam().level, type,
+                 {130, 67, K});  // float weights (AVX2 / AVX-512): the gemm from M = 64
 }
 
 // ActivationPrecision::F32: quantized weights meet f32 activations, so every dtype must meet the f32 bound

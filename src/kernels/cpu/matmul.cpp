@@ -20,14 +20,15 @@ using namespace kernels;
 
 // From this many rows of x on, packing W panels into f32 pays for itself (measured with bench/).
 constexpr int64_t kGemmMinRows = 16;
-// Weights already stored as floats on AVX-512: the row kernel's 4 x 4 tiles read W in place, so packing (a
-// transposing copy of all of W on every call) only pays once M is large enough for the gemm's 12 x 32 tile
-// to win it back (bench_matmul matmul_M*/F32|F16, batched decoding's M = beams x sentences).
+// Weights already stored as floats (AVX2 / AVX-512): the row kernels' tiles (2 x 4 / 4 x 4 of x rows by W
+// rows) read W in place, so packing (a transposing copy of all of W on every call) only pays once M is large
+// enough for the gemm's register tile to win it back (bench_matmul matmul_M*/F32|F16, LOOM_CPU=avx2 too;
+// batched decoding's M = beams x sentences).
 constexpr int64_t kFloatGemmMinRows = 64;
 
 int64_t gemm_min_rows(SimdLevel level, DType type) {
     const bool stored_as_floats = type == DType::F32 || type == DType::F16 || type == DType::BF16;
-    return stored_as_floats && level >= SimdLevel::Avx512 ? kFloatGemmMinRows : kGemmMinRows;
+    return stored_as_floats && level >= SimdLevel::Avx2 ? kFloatGemmMinRows : kGemmMinRows;
 }
 // Work units of W rows handed to a thread: small enough to balance, large enough that a split costs
 // far less than the rows' work. Multiple of the gemm microkernels' column tile.
