@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "../tiny_models.h"
 #include "attention_maps/attention_capture.h"
 #include "attention_maps/attention_seq2seq.h"
 #include "core/mapped_file.h"
@@ -30,16 +31,9 @@ namespace {
 namespace fs = std::filesystem;
 constexpr double kTolerance = 1e-5;
 
-// Runs a numpy-only writer once per process into a temporary folder.
+// The numpy-only writers' folders, shared by every test process (tests/tiny_models.h).
 std::string written_models(const std::string& script, const std::string& args_before_dir) {
-    const fs::path dir =
-        fs::temp_directory_path() / ("loom_attention_" + script + "_" + std::to_string(getpid()));
-    const std::string cmd =
-        "python3 scripts/goldens/" + script + ".py " + args_before_dir + "'" + dir.string() + "' > /dev/null";
-    if (std::system(cmd.c_str()) != 0)
-        throw std::runtime_error("could not write the tiny models (needs python3 + numpy + safetensors): " +
-                                 cmd);
-    return dir.string();
+    return test::tiny_models(script, args_before_dir);
 }
 const std::string& decoders_dir() {
     static const std::string dir = written_models("write_tiny_weights", "--out ");

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "../tiny_models.h"
 #include "formats/model_source.h"
 #include "generate/beam_decoder_adapter.h"
 #include "generate/beam_search.h"
@@ -27,15 +28,7 @@ namespace fs = std::filesystem;
 constexpr double kScoreTolerance = 1e-4;
 
 fs::path tiny_dir() {
-    static const fs::path dir = [] {
-        fs::path d = fs::temp_directory_path() / ("loom_beam_tiny_" + std::to_string(getpid()));
-        const std::string cmd =
-            "python3 scripts/goldens/write_tiny_weights.py --out '" + d.string() + "' > /dev/null";
-        if (std::system(cmd.c_str()) != 0)
-            throw std::runtime_error(
-                "could not write the tiny models (needs python3 + numpy + safetensors): " + cmd);
-        return d;
-    }();
+    static const fs::path dir = test::tiny_models("write_tiny_weights", "--out ");
     return dir;
 }
 

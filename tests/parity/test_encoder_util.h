@@ -13,27 +13,14 @@
 #include <string>
 #include <vector>
 
+#include "../tiny_models.h"
 #include "core/mapped_file.h"
 
 namespace loom::test {
 
-// Writes the tiny models once per test binary; a missing python3/numpy/safetensors is a hard failure.
+// The tiny models, written once and shared by every test process (tests/tiny_models.h).
 inline const std::string& tiny_encoders_dir() {
-    static const std::string dir = [] {
-        const std::filesystem::path out =
-            std::filesystem::temp_directory_path() / ("loom-tiny-encoders-" + std::to_string(::getpid()));
-        const std::string cmd = "python3 scripts/goldens/write_tiny_encoders.py '" + out.string() + "'";
-        if (std::system(cmd.c_str()) != 0)
-            throw std::runtime_error("could not write the tiny encoder models (" + cmd +
-                                     "): needs python3 with numpy and safetensors (scripts/install_deps.sh)");
-        std::atexit([] {
-            std::error_code ec;
-            std::filesystem::remove_all(
-                std::filesystem::temp_directory_path() / ("loom-tiny-encoders-" + std::to_string(::getpid())),
-                ec);
-        });
-        return out.string();
-    }();
+    static const std::string dir = tiny_models("write_tiny_encoders", "");
     return dir;
 }
 
