@@ -51,7 +51,8 @@ def wait_ready(port, proc, timeout=120):
 
 def start_loom(args, slots):
     port = free_port()
-    cmd = [args.loom, "serve", "-m", args.model, "--port", str(port), "--slots", str(slots), "--ctx", "1024"]
+    cmd = [args.loom, "serve", "-m", args.model, "--port", str(port), "--slots", str(slots), "--ctx", "1024",
+           "-t", str(args.threads)]
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     wait_ready(port, proc)

@@ -20,7 +20,7 @@ class Server:
         # threads cost far more than the second core gives; these tests check behaviour, not speed.
         env = dict(os.environ)
         env.setdefault("OMP_NUM_THREADS", "1")
-        self.proc = subprocess.Popen([loom, "serve", "--port", "0", *args], stdout=self.log, stderr=self.log,
+        self.proc = subprocess.Popen([loom, "serve", "--port", "0", "-t", env["OMP_NUM_THREADS"], *args], stdout=self.log, stderr=self.log,
                                      env=env)
         deadline = time.time() + timeout
         self.port = None

@@ -10,6 +10,7 @@
 
 #include "command.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "default_model.h"
 #include "server/server.h"
 #include "tasks/embed.h"
@@ -21,10 +22,12 @@ struct ServeOptions {
     std::string model, embedding_model;
     server::ServerConfig config;
     int64_t context = 0;
+    int threads = 0;
 };
 
 int run(ServeOptions& o) {
     server::block_shutdown_signals();  // before any thread exists (OpenMP's start with the first model pass)
+    set_num_threads(o.threads);
     server::ServerModel served;
     std::unique_ptr<LoadedModel> loaded;
     std::unique_ptr<Embedder> embedder;
@@ -76,6 +79,7 @@ CommandRegistrar registrar(
              ->capture_default_str()
              ->check(CLI::Range(1, 256));
          app.add_option("-c,--ctx", o->context, "context window per slot (default: min(trained, 4096))");
+         app.add_option("-t,--threads", o->threads, "compute threads (0: all cores)");
          app.add_option("--api-key", o->config.api_key, "require \"Authorization: Bearer KEY\"");
          app.add_option("--embedding-model", o->embedding_model, "encoder folder for /v1/embeddings");
          app.add_option("--max-queue", o->config.scheduler.max_queue,
