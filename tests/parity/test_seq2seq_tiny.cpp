@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "../tiny_models.h"
 #include "core/error.h"
 #include "core/parallel.h"
 #include "formats/model_source.h"
@@ -33,15 +34,7 @@ namespace fs = std::filesystem;
 constexpr double kTolerance = 1e-3;
 
 fs::path tiny_dir() {
-    static const fs::path dir = [] {
-        fs::path d = fs::temp_directory_path() / ("loom_tiny_seq2seq_" + std::to_string(getpid()));
-        const std::string cmd =
-            "python3 scripts/goldens/write_tiny_seq2seq.py --out '" + d.string() + "' > /dev/null";
-        if (std::system(cmd.c_str()) != 0)
-            throw std::runtime_error(
-                "could not write the tiny models (needs python3 + numpy + safetensors): " + cmd);
-        return d;
-    }();
+    static const fs::path dir = test::tiny_models("write_tiny_seq2seq", "--out ");
     return dir;
 }
 

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "../tiny_models.h"
 #include "core/error.h"
 #include "core/parallel.h"
 #include "formats/model_source.h"
@@ -36,12 +37,7 @@ namespace fs = std::filesystem;
 fs::path tiny_dir() {
     static const fs::path dir = [] {
         set_num_threads(1);
-        fs::path d = fs::temp_directory_path() / ("loom_seq2seq_errors_" + std::to_string(getpid()));
-        const std::string cmd =
-            "python3 scripts/goldens/write_tiny_seq2seq.py --out '" + d.string() + "' > /dev/null";
-        if (std::system(cmd.c_str()) != 0)
-            throw std::runtime_error("could not write the tiny models: " + cmd);
-        return d;
+        return fs::path(test::tiny_models("write_tiny_seq2seq", "--out "));
     }();
     return dir;
 }
