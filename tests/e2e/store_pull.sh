@@ -55,6 +55,12 @@ got=$store/hf/acme/tiny-llama-gguf/tiny-llama-f32.gguf
 cmp -s "$got" "$hub/acme/tiny-llama-gguf/tiny-llama-f32.gguf" || fail "resumed GGUF differs from the hub's"
 grep -q "resuming at byte 100000" "$tmp/err" || fail "no resume after the dropped connection: $(cat "$tmp/err")"
 [ "$(cat "$tmp/out")" = "$got" ] || fail "pull printed '$(cat "$tmp/out")', expected $got"
+# A store name works as -m (resolved in $LOOM_HOME): --dry-run exits 0 (fits) or 2 (does not), never 1.
+LOOM_HOME="$store" "$loom" run -m hf:acme/tiny-llama-gguf:tiny-llama-f32.gguf --dry-run "x" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+{ [ $rc -eq 0 ] || [ $rc -eq 2 ]; } || fail "run -m hf:acme/tiny-llama-gguf:tiny-llama-f32.gguf --dry-run: exit $rc: $(cat "$tmp/err")"
+LOOM_HOME="$store" "$loom" run -m hf:acme/not-pulled "x" >"$tmp/out" 2>"$tmp/err"
+grep -q "^loom: error:.*not in the store" "$tmp/err" || fail "run -m hf:acme/not-pulled: $(cat "$tmp/err")"
 
 # 2. A .part left by an earlier interrupted pull is resumed with a Range request.
 head -c 54321 "$hub/acme/tiny-llama/model.safetensors" >"$tmp/prefix"

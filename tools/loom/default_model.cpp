@@ -12,12 +12,15 @@
 #include "formats/gguf.h"
 #include "formats/gguf_tokenizer.h"
 #include "generate/chat_template.h"
+#include "store/model_store.h"
 
 namespace loom::cli {
 
 namespace fs = std::filesystem;
 
 std::string resolve_model_path(const std::string& flag) {
+    // A store name (hf:ORG/REPO[:FILE], fetched by `loom pull`) in the store at $LOOM_HOME or ~/.cache/loom.
+    if (flag.starts_with("hf:")) return resolve_stored_model(store_root(""), flag);
     if (!flag.empty()) {
         if (!fs::exists(flag)) throw Error("model not found: '" + flag + "'");
         return flag;

@@ -17,7 +17,8 @@ namespace loom::cli {
 
 inline constexpr const char* kDefaultModelRelativePath = "models/SmolLM2-135M-Instruct.Q4_1.gguf";
 
-// `flag` is the -m value ("" when not given). Throws loom::Error when no model can be found.
+// `flag` is the -m value ("" when not given); "hf:ORG/REPO[:FILE]" names a model in the store (loom pull).
+// Throws loom::Error when no model can be found.
 std::string resolve_model_path(const std::string& flag);
 
 struct LoadedModel {
