@@ -20,7 +20,7 @@ echo "== AddressSanitizer + UndefinedBehaviorSanitizer build (clang, with the li
 CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -g1" \
     -DLOOM_SANITIZE=ON -DLOOM_FUZZ=ON -DLOOM_WERROR=OFF >/dev/null
 cmake --build build-asan
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
     ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE slow
 
 echo "== Fuzz targets (bounded)"
