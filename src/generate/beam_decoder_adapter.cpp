@@ -46,30 +46,10 @@ void DecoderBeamModel::begin(std::span<const int32_t> prefix, int32_t n_beams, i
 }
 
 void DecoderBeamModel::reorder(std::span<const int32_t> parent_of_beam) {
-    const size_t n = caches_.size();
-    if (parent_of_beam.size() != n) throw Error("beam reorder: expected one parent per beam");
-    // The first beam continuing a parent takes its cache; the other children get copies, written into the
-    // caches no beam continues (there are exactly as many of those as extra children).
-    std::vector<int32_t> first_child(n, -1);
-    for (size_t b = 0; b < n; ++b) {
-        const int32_t p = parent_of_beam[b];
-        if (p < 0 || static_cast<size_t>(p) >= n) throw Error("beam reorder: parent out of range");
-        if (first_child[p] < 0) first_child[p] = static_cast<int32_t>(b);
-    }
-    std::vector<std::unique_ptr<KvCache>> unused;
-    for (size_t p = 0; p < n; ++p)
-        if (first_child[p] < 0) unused.push_back(std::move(caches_[p]));
-    std::vector<std::unique_ptr<KvCache>> next(n);
-    for (size_t b = 0; b < n; ++b) {
-        const int32_t p = parent_of_beam[b];
-        if (first_child[p] == static_cast<int32_t>(b)) continue;
-        next[b] = std::move(unused.back());
-        unused.pop_back();
-        copy_kv_cache(*caches_[p], *next[b]);
-    }
-    for (size_t b = 0; b < n; ++b)
-        if (!next[b]) next[b] = std::move(caches_[parent_of_beam[b]]);
-    caches_ = std::move(next);
+    reorder_beam_slots(caches_, parent_of_beam,
+                       [](const std::unique_ptr<KvCache>& parent, std::unique_ptr<KvCache>& free) {
+                           copy_kv_cache(*parent, *free);
+                       });
 }
 
 void DecoderBeamModel::step(std::span<const int32_t> token_per_beam, float* logits) {

@@ -28,32 +28,9 @@ void Seq2SeqBeamModel::begin(std::span<const int32_t> prefix, int32_t n_beams, i
 }
 
 void Seq2SeqBeamModel::reorder(std::span<const int32_t> parent_of_beam) {
-    const size_t n = states_.size();
-    if (parent_of_beam.size() != n) throw Error("beam reorder: expected one parent per beam");
-    // The first beam continuing a parent takes its state; the other children copy it into the states no beam
-    // continues (reusing their buffers: there are exactly as many of those as extra children).
-    std::vector<int32_t> first_child(n, -1);
-    for (size_t b = 0; b < n; ++b) {
-        const int32_t p = parent_of_beam[b];
-        if (p < 0 || static_cast<size_t>(p) >= n) throw Error("beam reorder: parent out of range");
-        if (first_child[p] < 0) first_child[p] = static_cast<int32_t>(b);
-    }
-    std::vector<Seq2SeqState> unused;
-    for (size_t p = 0; p < n; ++p)
-        if (first_child[p] < 0) unused.push_back(std::move(states_[p]));
-    std::vector<Seq2SeqState> next(n);
-    std::vector<bool> filled(n, false);
-    for (size_t b = 0; b < n; ++b) {
-        const int32_t p = parent_of_beam[b];
-        if (first_child[p] == static_cast<int32_t>(b)) continue;
-        next[b] = std::move(unused.back());
-        unused.pop_back();
-        next[b] = states_[p];  // copy-assignment keeps next[b]'s buffer when it is large enough
-        filled[b] = true;
-    }
-    for (size_t b = 0; b < n; ++b)
-        if (!filled[b]) next[b] = std::move(states_[parent_of_beam[b]]);
-    states_ = std::move(next);
+    // Copy-assignment keeps the free state's buffer when it is large enough.
+    reorder_beam_slots(states_, parent_of_beam,
+                       [](const Seq2SeqState& parent, Seq2SeqState& free) { free = parent; });
 }
 
 void Seq2SeqBeamModel::step(std::span<const int32_t> token_per_beam, float* logits) {

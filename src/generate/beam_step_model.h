@@ -8,6 +8,10 @@
 
 #include <cstdint>
 #include <span>
+#include <utility>
+#include <vector>
+
+#include "core/error.h"
 
 namespace loom {
 
@@ -31,5 +35,39 @@ class BeamStepModel {
     // Appends token_per_beam[b] to beam b. logits: [n_beams, n_vocab], the logits that follow.
     virtual void step(std::span<const int32_t> token_per_beam, float* logits) = 0;
 };
+
+// The bookkeeping of BeamStepModel::reorder for a model that keeps one slot (cache, state) per beam: slot b
+// afterwards holds the history of old beam parent_of_beam[b]. The first child of each parent takes the
+// parent's slot as it is; every other child gets a slot no beam continues (there are exactly as many of those
+// as extra children), refilled by copy_into(parent_slot, free_slot) so its buffers are reused. Throws
+// loom::Error for a parent list of the wrong size or out of range.
+template <typename Slot, typename CopyInto>
+void reorder_beam_slots(std::vector<Slot>& slots, std::span<const int32_t> parent_of_beam,
+                        CopyInto copy_into) {
+    const size_t n = slots.size();
+    if (parent_of_beam.size() != n) throw Error("beam reorder: expected one parent per beam");
+    std::vector<int32_t> first_child(n, -1);
+    for (size_t b = 0; b < n; ++b) {
+        const int32_t p = parent_of_beam[b];
+        if (p < 0 || static_cast<size_t>(p) >= n) throw Error("beam reorder: parent out of range");
+        if (first_child[p] < 0) first_child[p] = static_cast<int32_t>(b);
+    }
+    std::vector<Slot> unused;
+    for (size_t p = 0; p < n; ++p)
+        if (first_child[p] < 0) unused.push_back(std::move(slots[p]));
+    std::vector<Slot> next(n);
+    std::vector<bool> filled(n, false);
+    for (size_t b = 0; b < n; ++b) {
+        const int32_t p = parent_of_beam[b];
+        if (first_child[p] == static_cast<int32_t>(b)) continue;
+        next[b] = std::move(unused.back());
+        unused.pop_back();
+        copy_into(slots[p], next[b]);
+        filled[b] = true;
+    }
+    for (size_t b = 0; b < n; ++b)
+        if (!filled[b]) next[b] = std::move(slots[parent_of_beam[b]]);
+    slots = std::move(next);
+}
 
 }  // namespace loom
