@@ -28,25 +28,14 @@ Tensor marian_sinusoidal_positions(int64_t n_positions, int64_t d_model) {
     return t;
 }
 
-namespace {
-
-Seq2SeqActivation activation_named(const std::string& name) {
-    if (name == "relu") return Seq2SeqActivation::Relu;
-    if (name == "gelu") return Seq2SeqActivation::GeluErf;
-    if (name == "gelu_new" || name == "gelu_pytorch_tanh") return Seq2SeqActivation::GeluTanh;
-    if (name == "silu" || name == "swish") return Seq2SeqActivation::Silu;
-    throw Error("config.json: unsupported activation_function '" + name + "'");
-}
-
-}  // namespace
-
 std::unique_ptr<Seq2SeqWeights> load_bart_weights(const ModelSource& source, Seq2SeqConfig& config) {
     const nlohmann::json& c = source.hf_config;
     const WeightMap& wm = source.weights;
     const int64_t D = config.d_model, F = config.n_ff, P = config.max_target_positions;
     const bool marian = config.arch == Seq2SeqArch::Marian, mbart = config.arch == Seq2SeqArch::MBart;
     auto w = std::make_unique<Seq2SeqWeights>();
-    w->activation = activation_named(c.value("activation_function", std::string("gelu")));
+    w->activation =
+        seq2seq_activation_named(c.value("activation_function", std::string("gelu")), "activation_function");
     w->attention_scale = 1.0f / std::sqrt(static_cast<float>(config.head_dim));
     w->pre_norm = mbart;
     w->embed_scale = c.value("scale_embedding", false) ? std::sqrt(static_cast<float>(D)) : 1.0f;

@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "models/seq2seq_model.h"
+#include "models/seq2seq_weights.h"
 
 namespace loom {
 namespace {
@@ -44,6 +45,14 @@ void read_generation_fields(Seq2SeqConfig& cfg, const nlohmann::json& c) {
 }
 
 }  // namespace
+
+Seq2SeqActivation seq2seq_activation_named(const std::string& name, const char* config_key) {
+    if (name == "relu") return Seq2SeqActivation::Relu;
+    if (name == "gelu") return Seq2SeqActivation::GeluErf;
+    if (name == "gelu_new" || name == "gelu_pytorch_tanh") return Seq2SeqActivation::GeluTanh;
+    if (name == "silu" || name == "swish") return Seq2SeqActivation::Silu;
+    throw Error(std::string("config.json: unsupported ") + config_key + " '" + name + "'");
+}
 
 bool is_seq2seq_model_type(const std::string& model_type) {
     return model_type == "t5" || model_type == "marian" || model_type == "bart" || model_type == "mbart";

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <vector>
 
+#include <string>
 #include "models/seq2seq_model.h"
+
 #include "nn/linear.h"
 #include "nn/norm.h"
 #include "tensor/tensor.h"
@@ -14,6 +16,10 @@
 namespace loom {
 
 enum class Seq2SeqActivation { Relu, GeluErf, GeluTanh, Silu };
+
+// The activation a Hugging Face name stands for ("relu", "gelu", "gelu_new", "silu", ...); throws
+// loom::Error naming `config_key` for any other.
+Seq2SeqActivation seq2seq_activation_named(const std::string& name, const char* config_key);
 
 struct Seq2SeqAttentionWeights {
     Linear q, k, v;  // [n_head * head_dim, d_model]

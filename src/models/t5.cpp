@@ -13,18 +13,6 @@
 #include "models/seq2seq_weights.h"
 
 namespace loom {
-namespace {
-
-Seq2SeqActivation activation_named(const std::string& name) {
-    if (name == "relu") return Seq2SeqActivation::Relu;
-    if (name == "gelu") return Seq2SeqActivation::GeluErf;
-    if (name == "gelu_new" || name == "gelu_pytorch_tanh") return Seq2SeqActivation::GeluTanh;
-    if (name == "silu" || name == "swish") return Seq2SeqActivation::Silu;
-    throw Error("config.json: unsupported activation '" + name + "'");
-}
-
-}  // namespace
-
 std::unique_ptr<Seq2SeqWeights> load_t5_weights(const ModelSource& source, Seq2SeqConfig& config) {
     const nlohmann::json& c = source.hf_config;
     const WeightMap& wm = source.weights;
@@ -37,7 +25,7 @@ std::unique_ptr<Seq2SeqWeights> load_t5_weights(const ModelSource& source, Seq2S
     bool gated = proj.rfind("gated-", 0) == 0;
     std::string act = gated ? proj.substr(6) : proj;
     if (proj == "gated-gelu") act = "gelu_new";
-    w->activation = activation_named(act);
+    w->activation = seq2seq_activation_named(act, "feed_forward_proj");
     w->attention_scale = 1.0f;
     w->pre_norm = true;
     w->relative_buckets = c.value("relative_attention_num_buckets", int64_t{32});
