@@ -1,5 +1,6 @@
 #include "models/bert.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -103,6 +104,7 @@ std::unique_ptr<EncoderModel> EncoderModel::load(const ModelSource& source) {
         l.ffn_norm = load_layernorm(w, body + n.ffn_norm, H, c.layer_norm_eps);
         m->layers_.push_back(std::move(l));
     }
+    m->packed_layers();  // pack the GEMM weights once, now rather than on the first batch
     return m;
 }
 
@@ -136,9 +138,8 @@ void EncoderModel::embed(const EncoderBatch& b, float* x) const {
     embed_norm_.forward(x, x, b.batch * T);
 }
 
-std::vector<float> EncoderModel::forward(const EncoderBatch& b,
-                                         const AttentionWeightsHook* weights_hook) const {
-    const int64_t B = b.batch, T = b.seq_len, M = B * T, H = config_.hidden, F = config_.ffn;
+std::vector<uint8_t> EncoderModel::checked_mask(const EncoderBatch& b) const {
+    const int64_t B = b.batch, T = b.seq_len, M = B * T;
     if (B <= 0 || T <= 0) throw Error("encoder: empty batch (no sequences or no tokens)");
     if (static_cast<int64_t>(b.ids.size()) != M ||
         (!b.mask.empty() && static_cast<int64_t>(b.mask.size()) != M) ||
@@ -152,14 +153,56 @@ std::vector<float> EncoderModel::forward(const EncoderBatch& b,
     for (int64_t s = 0; s < B; ++s)
         if (!mask[static_cast<size_t>(s * T)])
             throw Error("encoder: sequence " + std::to_string(s) + " starts with padding (pad on the right)");
+    return mask;
+}
 
+const std::vector<PackedEncoderLayer>& EncoderModel::packed_layers() const {
+    std::call_once(packed_once_, [this] { packed_ = pack_encoder_layers(layers_); });
+    return packed_;
+}
+
+namespace {
+
+// Real tokens of each sequence when its mask is 1...1 0...0 (right padding), else -1.
+std::vector<int64_t> right_padded_lengths(const std::vector<uint8_t>& mask, int64_t B, int64_t T) {
+    std::vector<int64_t> lengths(static_cast<size_t>(B));
+    for (int64_t s = 0; s < B; ++s) {
+        const uint8_t* m = mask.data() + s * T;
+        int64_t n = 0;
+        while (n < T && m[n]) ++n;
+        for (int64_t t = n; t < T; ++t)
+            if (m[t]) n = -1;
+        lengths[static_cast<size_t>(s)] = n;
+    }
+    return lengths;
+}
+
+}  // namespace
+
+std::vector<float> EncoderModel::forward(const EncoderBatch& b,
+                                         const AttentionWeightsHook* weights_hook) const {
+    const std::vector<uint8_t> mask = checked_mask(b);
+    const int64_t B = b.batch, T = b.seq_len, M = B * T, H = config_.hidden, F = config_.ffn;
     std::vector<float> x(static_cast<size_t>(M * H));  // [M, H] residual stream
+    embed(b, x.data());
+
+    // Fast path: right-padded sequences, no attention-map observer. Padded query rows are computed (keys
+    // only over the real tokens), as PyTorch does.
+    const std::vector<int64_t> lengths = right_padded_lengths(mask, B, T);
+    const bool hook = weights_hook && *weights_hook;
+    if (!hook && std::find(lengths.begin(), lengths.end(), -1) == lengths.end()) {
+        std::vector<EncoderSpan> spans;
+        for (int64_t s = 0; s < B; ++s) spans.push_back({s * T, T, lengths[static_cast<size_t>(s)]});
+        run_encoder_layers(config_, layers_, packed_layers(), x.data(), M, spans);
+        return x;
+    }
+
+    // Reference path: any mask, and the per-(query, head) weights for the hook.
     std::vector<float> q(x.size()), k(x.size()), v(x.size()), ctx(x.size()), proj(x.size());  // [M, H]
     std::vector<float> ff(static_cast<size_t>(M * F));                                        // [M, F]
-    embed(b, x.data());
     EncoderAttentionShape shape{B, T, config_.n_heads, config_.head_dim(),
                                 1.0f / std::sqrt(static_cast<float>(config_.head_dim()))};
-    if (weights_hook && *weights_hook) shape.weights_hook = weights_hook;
+    if (hook) shape.weights_hook = weights_hook;
     for (const EncoderLayer& l : layers_) {
         l.query.forward(x.data(), q.data(), M);
         l.key.forward(x.data(), k.data(), M);
@@ -175,6 +218,33 @@ std::vector<float> EncoderModel::forward(const EncoderBatch& b,
         add(x.data(), x.data(), proj.data(), M * H);
         l.ffn_norm.forward(x.data(), x.data(), M);
     }
+    return x;
+}
+
+std::vector<float> EncoderModel::forward_packed(const EncoderBatch& b, std::vector<int64_t>& offsets) const {
+    const std::vector<uint8_t> mask = checked_mask(b);
+    const int64_t B = b.batch, T = b.seq_len, H = config_.hidden;
+    const std::vector<int64_t> lengths = right_padded_lengths(mask, B, T);
+    offsets.assign(static_cast<size_t>(B + 1), 0);
+    for (int64_t s = 0; s < B; ++s) {
+        if (lengths[static_cast<size_t>(s)] < 0)
+            throw Error("encoder: sequence " + std::to_string(s) +
+                        " has padding between tokens (pad on the right)");
+        offsets[static_cast<size_t>(s + 1)] =
+            offsets[static_cast<size_t>(s)] + lengths[static_cast<size_t>(s)];
+    }
+    const int64_t total = offsets.back();
+    // Embeddings of the padded batch (cheap: a lookup and a norm per row), then only the real rows kept.
+    std::vector<float> padded(static_cast<size_t>(B * T * H));  // [B * T, H]
+    embed(b, padded.data());
+    std::vector<float> x(static_cast<size_t>(total * H));  // [total, H]
+    std::vector<EncoderSpan> spans;
+    for (int64_t s = 0; s < B; ++s) {
+        const int64_t n = lengths[static_cast<size_t>(s)], row0 = offsets[static_cast<size_t>(s)];
+        std::copy_n(padded.data() + s * T * H, n * H, x.data() + row0 * H);
+        spans.push_back({row0, n, n});
+    }
+    run_encoder_layers(config_, layers_, packed_layers(), x.data(), total, spans);
     return x;
 }
 

@@ -11,10 +11,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "models/encoder_config.h"
+#include "models/encoder_layers_packed.h"
 #include "nn/attention.h"
 #include "nn/embedding.h"
 #include "nn/linear.h"
@@ -61,9 +63,17 @@ class EncoderModel {
     std::vector<float> forward(const EncoderBatch& batch,
                                const AttentionWeightsHook* weights_hook = nullptr) const;
 
+    // Last hidden states of the real tokens only, packed back to back: [sum of lengths, hidden], token t of
+    // sequence s at row offsets[s] + t (offsets: [B + 1]). No work is spent on padding: the linear layers run
+    // over all real tokens of the batch as one GEMM and attention runs per sequence at its own length. The
+    // batch must be padded on the right (as EncoderRunner::make_batch does); same errors as forward().
+    std::vector<float> forward_packed(const EncoderBatch& batch, std::vector<int64_t>& offsets) const;
+
   private:
     EncoderModel() = default;
     void embed(const EncoderBatch& batch, float* x) const;
+    std::vector<uint8_t> checked_mask(const EncoderBatch& batch) const;  // validates; [B, T] (all 1 if none)
+    const std::vector<PackedEncoderLayer>& packed_layers() const;        // packs on first use (once)
 
     EncoderConfig config_;
     std::string prefix_;
@@ -71,6 +81,9 @@ class EncoderModel {
     Embedding word_, position_, token_type_;    // token_type_ empty for DistilBERT
     Norm embed_norm_;
     std::vector<EncoderLayer> layers_;
+    mutable std::once_flag packed_once_;
+    mutable std::vector<PackedEncoderLayer>
+        packed_;  // layers_ packed for the GEMM kernel, empty on scalar CPUs
 };
 
 // Applies the configured activation in place on n floats.

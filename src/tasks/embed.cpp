@@ -104,13 +104,14 @@ void l2_normalize(std::vector<float>& v) {
 
 std::unique_ptr<Embedder> Embedder::open(const std::string& folder, const EmbedOptions& options) {
     std::unique_ptr<Embedder> e(new Embedder());
-    e->pooling_ = read_pooling_config(folder);
-    if (options.pooling) e->pooling_.modes = {*options.pooling};
-    if (options.normalize) e->pooling_.normalize = *options.normalize;
     EncoderInputOptions input;
     input.truncate = options.truncate;
-    input.max_tokens = e->pooling_.max_seq_length;
     e->runner_ = EncoderRunner::open(folder, input);
+    // The pooling files sit in the folder, or come unpacked from a GGUF (formats/gguf_hf_view.h).
+    e->pooling_ = read_pooling_config(e->runner_->source().side_files_dir);
+    if (options.pooling) e->pooling_.modes = {*options.pooling};
+    if (options.normalize) e->pooling_.normalize = *options.normalize;
+    e->runner_->set_max_tokens(e->pooling_.max_seq_length);
     e->batch_size_ = std::max<size_t>(1, options.batch_size);
     return e;
 }
@@ -133,12 +134,15 @@ std::vector<std::vector<float>> Embedder::embed(std::span<const std::string> tex
         const size_t n = std::min(batch_size_, order.size() - first);
         std::vector<Encoding> chunk;
         for (size_t i = 0; i < n; ++i) chunk.push_back(std::move(encodings[order[first + i]]));
-        EncoderBatch batch;
-        std::vector<float> hidden = runner_->run(chunk, &batch);  // [n * T, H]
+        // Only the real tokens go through the model (no padding work); sequence s is rows
+        // [offsets[s], offsets[s + 1]) of hidden [total tokens, H].
+        const EncoderBatch batch = runner_->make_batch(chunk);
+        std::vector<int64_t> offsets;
+        const std::vector<float> hidden = runner_->model().forward_packed(batch, offsets);
         for (size_t s = 0; s < n; ++s) {
-            const size_t row0 = s * static_cast<size_t>(batch.seq_len);
-            std::vector<float> v =
-                pool(hidden.data() + row0 * H, batch.mask.data() + row0, batch.seq_len, H, pooling_.modes);
+            const int64_t row0 = offsets[s], len = offsets[s + 1] - offsets[s];
+            const std::vector<uint8_t> real(static_cast<size_t>(len), 1);  // [len] all real
+            std::vector<float> v = pool(hidden.data() + row0 * H, real.data(), len, H, pooling_.modes);
             if (pooling_.normalize) l2_normalize(v);
             out[order[first + s]] = std::move(v);
         }

@@ -1,0 +1,30 @@
+// Scalar reference of one attention head, and the dispatch to the vectorised variants.
+#include "kernels/cpu/attention_head.h"
+
+#include <vector>
+
+#include "kernels/cpu/ops.h"
+
+namespace loom {
+
+void attention_head_reference(const AttentionHead& h) {
+    std::vector<float> p(static_cast<size_t>(h.n_k));  // [n_k] one row of P
+    for (int64_t i = 0; i < h.n_q; ++i) {
+        const float* qi = h.q + i * h.ldq;
+        for (int64_t j = 0; j < h.n_k; ++j) p[j] = h.scale * dot(qi, h.k + j * h.ldk, h.d);
+        softmax(p.data(), h.n_k);
+        float* oi = h.out + i * h.ldo;
+        for (int64_t c = 0; c < h.d; ++c) oi[c] = 0.0f;
+        for (int64_t j = 0; j < h.n_k; ++j)
+            for (int64_t c = 0; c < h.d; ++c) oi[c] += p[j] * h.v[j * h.ldv + c];
+    }
+}
+
+void attention_head(SimdLevel level, const AttentionHead& h) {
+    if (h.n_q <= 0 || h.n_k <= 0 || h.d <= 0) return;
+    if (level == SimdLevel::Avx512) return kernels::attention_head_avx512(h);
+    if (level == SimdLevel::Avx2) return kernels::attention_head_avx2(h);
+    attention_head_reference(h);
+}
+
+}  // namespace loom

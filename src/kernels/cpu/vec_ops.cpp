@@ -1,0 +1,26 @@
+// Dispatch of the vectorised elementwise ops; the scalar level is the reference itself.
+#include "kernels/cpu/vec_ops.h"
+
+#include <cmath>
+
+#include "kernels/cpu/ops.h"
+
+namespace loom {
+
+void gelu_erf_variant(SimdLevel level, float* x, int64_t n) {
+    if (level == SimdLevel::Avx512) return kernels::gelu_erf_avx512(x, n);
+    if (level == SimdLevel::Avx2) return kernels::gelu_erf_avx2(x, n);
+    gelu_erf(x, n);
+}
+
+void gelu_erf_fast(float* x, int64_t n) {
+    gelu_erf_variant(simd_level(), x, n);
+}
+
+void exp_variant(SimdLevel level, const float* x, float* out, int64_t n) {
+    if (level == SimdLevel::Avx512) return kernels::exp_avx512(x, out, n);
+    if (level == SimdLevel::Avx2) return kernels::exp_avx2(x, out, n);
+    for (int64_t i = 0; i < n; ++i) out[i] = std::exp(x[i]);
+}
+
+}  // namespace loom

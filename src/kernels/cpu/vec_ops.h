@@ -1,0 +1,25 @@
+// Vectorised elementwise ops of the encoder path (exp, exact GELU), chosen from simd_level(). The scalar
+// references are std::exp and gelu_erf (ops.h); the *_variant calls force a level for the tests.
+#pragma once
+
+#include <cstdint>
+
+#include "core/cpu_features.h"
+
+namespace loom {
+
+// In place: 0.5 x (1 + erf(x / sqrt 2)); |difference to gelu_erf| <= 1e-6 (tested).
+void gelu_erf_fast(float* x, int64_t n);
+void gelu_erf_variant(SimdLevel level, float* x, int64_t n);
+
+// out[i] = exp(x[i]) (-inf -> 0); relative error a few float ulps (tested).
+void exp_variant(SimdLevel level, const float* x, float* out, int64_t n);
+
+namespace kernels {
+void gelu_erf_avx512(float* x, int64_t n);
+void gelu_erf_avx2(float* x, int64_t n);
+void exp_avx512(const float* x, float* out, int64_t n);
+void exp_avx2(const float* x, float* out, int64_t n);
+}  // namespace kernels
+
+}  // namespace loom

@@ -1,0 +1,104 @@
+#include "models/encoder_layers_packed.h"
+
+#include <cmath>
+
+#include "core/parallel.h"
+#include "kernels/cpu/ops.h"
+#include "kernels/cpu/vec_ops.h"
+#include "models/bert.h"
+
+namespace loom {
+
+std::vector<PackedEncoderLayer> pack_encoder_layers(const std::vector<EncoderLayer>& layers) {
+    std::vector<PackedEncoderLayer> out;
+    if (simd_level() == SimdLevel::Scalar) return out;
+    out.reserve(layers.size());
+    for (const EncoderLayer& l : layers) {
+        PackedEncoderLayer p;
+        const PrepackPart qkv[] = {
+            {&l.query.weight, &l.query.bias}, {&l.key.weight, &l.key.bias}, {&l.value.weight, &l.value.bias}};
+        p.qkv = prepack_weight(qkv);
+        const PrepackPart o[] = {{&l.attn_out.weight, &l.attn_out.bias}};
+        p.attn_out = prepack_weight(o);
+        const PrepackPart up[] = {{&l.up.weight, &l.up.bias}};
+        p.up = prepack_weight(up);
+        const PrepackPart down[] = {{&l.down.weight, &l.down.bias}};
+        p.down = prepack_weight(down);
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+namespace {
+
+// In place over rows [M, n]: the activation, threads splitting the rows.
+void encoder_activation_rows(EncoderActivation act, float* x, int64_t M, int64_t n) {
+    parallel_for(M, 8, [&](int64_t m0, int64_t m1) {
+        if (act == EncoderActivation::GeluErf)
+            gelu_erf_fast(x + m0 * n, (m1 - m0) * n);
+        else
+            apply_activation(act, x + m0 * n, (m1 - m0) * n);
+    });
+}
+
+void encoder_norm_rows(const Norm& norm, float* x, int64_t M) {
+    const int64_t H = norm.size();
+    parallel_for(M, 16, [&](int64_t m0, int64_t m1) { norm.forward(x + m0 * H, x + m0 * H, m1 - m0); });
+}
+
+}  // namespace
+
+void run_encoder_layers(const EncoderConfig& config, const std::vector<EncoderLayer>& layers,
+                        const std::vector<PackedEncoderLayer>& packed, float* x, int64_t M,
+                        std::span<const EncoderSpan> spans) {
+    const int64_t H = config.hidden, F = config.ffn;
+    const bool fast = packed.size() == layers.size();
+    std::vector<float> qkv(static_cast<size_t>(M * 3 * H));  // [M, 3H] q | k | v
+    std::vector<float> ctx(static_cast<size_t>(M * H));      // [M, H]
+    std::vector<float> ff(static_cast<size_t>(M * F));       // [M, F]
+    EncoderAttentionSpans attn;
+    attn.q = qkv.data();
+    attn.k = qkv.data() + H;
+    attn.v = qkv.data() + 2 * H;
+    attn.ld_qkv = 3 * H;
+    attn.out = ctx.data();
+    attn.ld_out = H;
+    attn.spans = spans;
+    attn.n_heads = config.n_heads;
+    attn.head_dim = config.head_dim();
+    attn.scale = 1.0f / std::sqrt(static_cast<float>(config.head_dim()));
+    for (size_t i = 0; i < layers.size(); ++i) {
+        const EncoderLayer& l = layers[i];
+        if (fast) {
+            prepacked_gemm(packed[i].qkv, x, H, M, qkv.data(), 3 * H, false);
+        } else {
+            l.query.forward(x, H, qkv.data(), 3 * H, M);
+            l.key.forward(x, H, qkv.data() + H, 3 * H, M);
+            l.value.forward(x, H, qkv.data() + 2 * H, 3 * H, M);
+        }
+        encoder_attention_spans(attn);
+        if (fast) {
+            prepacked_gemm(packed[i].attn_out, ctx.data(), H, M, x, H,
+                           /*accumulate=*/true);  // x += ctx Wo^T + bo
+        } else {
+            l.attn_out.forward(ctx.data(), ff.data(), M);
+            add(x, x, ff.data(), M * H);
+        }
+        encoder_norm_rows(l.attn_norm, x, M);
+        if (fast)
+            prepacked_gemm(packed[i].up, x, H, M, ff.data(), F, false);
+        else
+            l.up.forward(x, ff.data(), M);
+        encoder_activation_rows(config.activation, ff.data(), M, F);
+        if (fast) {
+            prepacked_gemm(packed[i].down, ff.data(), F, M, x, H,
+                           /*accumulate=*/true);  // x += ff Wdown^T + b
+        } else {
+            l.down.forward(ff.data(), ctx.data(), M);
+            add(x, x, ctx.data(), M * H);
+        }
+        encoder_norm_rows(l.ffn_norm, x, M);
+    }
+}
+
+}  // namespace loom

@@ -1,0 +1,84 @@
+// EncoderModel::forward_packed (only real tokens, packed back to back, attention per sequence at its own
+// length) against Hugging Face's padded-batch hidden states for the tiny BERT, RoBERTa and DistilBERT models
+// (goldens: tests/data/encoders/, scripts/goldens/make_encoder_goldens.py), and the fast padded forward
+// against the scalar reference path (which an attention-map hook selects). Tolerance 1e-4 absolute, as in
+// test_encoder_tiny.cpp.
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "formats/model_source.h"
+#include "models/bert.h"
+#include "test_encoder_util.h"
+
+namespace loom {
+namespace {
+
+using test::flat;
+using test::golden;
+using test::max_abs_diff;
+using test::tiny_model;
+constexpr float kTol = 1e-4f;
+
+EncoderBatch batch_from(const nlohmann::json& g) {
+    EncoderBatch b;
+    b.batch = static_cast<int64_t>(g["input_ids"].size());
+    b.seq_len = static_cast<int64_t>(g["input_ids"][0].size());
+    for (const auto& row : g["input_ids"])
+        for (const auto& x : row) b.ids.push_back(x.get<int32_t>());
+    for (const auto& row : g["attention_mask"])
+        for (const auto& x : row) b.mask.push_back(x.get<uint8_t>());
+    for (const auto& row : g["token_type_ids"])
+        for (const auto& x : row) b.type_ids.push_back(x.get<int32_t>());
+    return b;
+}
+
+void check_packed(const std::string& model_dir, const std::string& golden_name) {
+    const nlohmann::json g = golden(golden_name);
+    auto model = EncoderModel::load(open_model_source(model_dir));
+    const EncoderBatch b = batch_from(g);
+    const std::vector<float> padded_want = flat(g["last_hidden_state"]);  // [B * T, H]
+    const int64_t H = model->config().hidden;
+    std::vector<int64_t> offsets;
+    const std::vector<float> got = model->forward_packed(b, offsets);
+    ASSERT_EQ(offsets.size(), static_cast<size_t>(b.batch + 1));
+    std::vector<float> want;  // the real rows of the golden, in order
+    for (int64_t s = 0; s < b.batch; ++s) {
+        int64_t real = 0;
+        for (int64_t t = 0; t < b.seq_len; ++t) real += b.mask[s * b.seq_len + t];
+        EXPECT_EQ(offsets[s + 1] - offsets[s], real) << "sequence " << s;
+        want.insert(want.end(), padded_want.begin() + s * b.seq_len * H,
+                    padded_want.begin() + (s * b.seq_len + real) * H);
+    }
+    EXPECT_LE(max_abs_diff(got, want), kTol) << golden_name << " packed";
+
+    // The reference path (selected by an attention-map hook) and the fast padded path agree.
+    int calls = 0;
+    const AttentionWeightsHook hook = [&](int64_t, int64_t, int64_t, std::span<const float>) { ++calls; };
+    const std::vector<float> reference = model->forward(b, &hook);
+    EXPECT_GT(calls, 0);
+    EXPECT_LE(max_abs_diff(model->forward(b), reference), kTol) << golden_name << " fast vs reference";
+}
+
+TEST(EncoderPacked, BertRealTokensOnly) {
+    check_packed(tiny_model("bert"), "tiny_bert.json");
+}
+TEST(EncoderPacked, RobertaRealTokensOnly) {
+    check_packed(tiny_model("roberta"), "tiny_roberta.json");
+}
+TEST(EncoderPacked, DistilBertRealTokensOnly) {
+    check_packed(tiny_model("distilbert"), "tiny_distilbert.json");
+}
+
+TEST(EncoderPacked, PaddingBetweenTokensIsAnError) {
+    auto model = EncoderModel::load(open_model_source(tiny_model("bert")));
+    EncoderBatch b;
+    b.batch = 1;
+    b.seq_len = 3;
+    b.ids = {2, 5, 3};
+    b.mask = {1, 0, 1};
+    std::vector<int64_t> offsets;
+    EXPECT_THROW(model->forward_packed(b, offsets), Error);
+}
+
+}  // namespace
+}  // namespace loom

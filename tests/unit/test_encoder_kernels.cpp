@@ -1,0 +1,176 @@
+// The encoder path's vectorised kernels against their scalar references, at every SIMD level this CPU runs:
+// exp (vs std::exp), exact GELU (vs the std::erf form, <= 1e-6 absolute), one attention head (vs the scalar
+// q.k / softmax / PV reference) and the packed-weight GEMM (vs a double-precision dot of the unpacked
+// weights), over shapes with partial tiles and more than one k-block.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "core/error.h"
+#include "kernels/cpu/attention_head.h"
+#include "kernels/cpu/ops.h"
+#include "kernels/cpu/prepacked_gemm.h"
+#include "kernels/cpu/vec_ops.h"
+
+namespace loom {
+namespace {
+
+std::vector<SimdLevel> fast_levels() {
+    std::vector<SimdLevel> out;
+    for (SimdLevel l : {SimdLevel::Avx2, SimdLevel::Avx512})
+        if (l <= simd_level()) out.push_back(l);
+    return out;
+}
+
+std::vector<float> random_floats(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> dist(lo, hi);
+    std::vector<float> v(n);
+    for (float& x : v) x = dist(rng);
+    return v;
+}
+
+TEST(EncoderKernels, ExpMatchesStdExp) {
+    std::vector<float> x;
+    for (float v = -100.0f; v <= 88.0f; v += 0.01f) x.push_back(v);
+    x.push_back(-std::numeric_limits<float>::infinity());
+    x.push_back(0.0f);
+    for (SimdLevel level : fast_levels()) {
+        std::vector<float> got(x.size());
+        exp_variant(level, x.data(), got.data(), static_cast<int64_t>(x.size()));
+        double worst = 0.0;
+        for (size_t i = 0; i < x.size(); ++i) {
+            const double want = std::exp(static_cast<double>(x[i]));
+            if (want < 1e-37) {  // the kernel flushes below exp(-87.3) to 0
+                EXPECT_LE(got[i], 1e-37f) << x[i];
+                continue;
+            }
+            worst = std::max(worst, std::fabs(got[i] - want) / want);
+        }
+        EXPECT_LE(worst, 4e-7) << simd_level_name(level);  // a few float ulps
+        EXPECT_EQ(got[x.size() - 2], 0.0f) << "exp(-inf)";
+        EXPECT_EQ(got.back(), 1.0f) << "exp(0)";
+    }
+}
+
+TEST(EncoderKernels, GeluErfWithin1e6OfStdErfForm) {
+    std::vector<float> x;
+    for (float v = -12.0f; v <= 12.0f; v += 1e-4f) x.push_back(v);
+    for (float v : {0.0f, -0.0f, 20.0f, -20.0f, 100.0f, -100.0f, 1e-8f, -1e-8f}) x.push_back(v);
+    std::vector<float> want = x;
+    gelu_erf(want.data(), static_cast<int64_t>(want.size()));
+    for (SimdLevel level : fast_levels()) {
+        for (int64_t n : {int64_t{5}, int64_t{17}, static_cast<int64_t>(x.size())}) {  // tails too
+            std::vector<float> got(x.begin(), x.begin() + n);
+            gelu_erf_variant(level, got.data(), n);
+            float worst = 0.0f;
+            size_t at = 0;
+            for (int64_t i = 0; i < n; ++i)
+                if (std::fabs(got[i] - want[i]) > worst) worst = std::fabs(got[i] - want[i]), at = i;
+            EXPECT_LE(worst, 1e-6f) << simd_level_name(level) << " at x = " << x[at];
+        }
+    }
+}
+
+void check_attention(int64_t n_q, int64_t n_k, int64_t d, uint32_t seed) {
+    const int64_t ld = 3 * d + 5;  // rows wider than one head, as in a fused QKV matrix
+    const std::vector<float> qkv = random_floats(static_cast<size_t>(std::max(n_q, n_k) * ld), seed, -2, 2);
+    AttentionHead h;
+    h.q = qkv.data();
+    h.k = qkv.data() + d;
+    h.v = qkv.data() + 2 * d;
+    h.ldq = h.ldk = h.ldv = ld;
+    h.ldo = d + 3;
+    h.n_q = n_q;
+    h.n_k = n_k;
+    h.d = d;
+    h.scale = 1.0f / std::sqrt(static_cast<float>(d));
+    std::vector<float> want(static_cast<size_t>(n_q * h.ldo), -7.0f);  // -7: untouched padding columns
+    h.out = want.data();
+    attention_head_reference(h);
+    for (SimdLevel level : fast_levels()) {
+        std::vector<float> got(want.size(), -7.0f);
+        h.out = got.data();
+        attention_head(level, h);
+        float worst = 0.0f;
+        for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(got[i] - want[i]));
+        EXPECT_LE(worst, 2e-6f) << simd_level_name(level) << " n_q=" << n_q << " n_k=" << n_k << " d=" << d;
+    }
+}
+
+TEST(EncoderKernels, AttentionHeadMatchesReference) {
+    check_attention(1, 1, 4, 1);
+    check_attention(5, 3, 8, 2);
+    check_attention(13, 13, 32, 3);
+    check_attention(17, 33, 24, 4);
+    check_attention(40, 40, 64, 5);
+    check_attention(7, 7, 12, 6);
+    check_attention(130, 128, 32, 7);
+}
+
+Tensor matrix(int64_t rows, int64_t cols, uint32_t seed) {
+    Tensor t = Tensor::zeros(DType::F32, {rows, cols});
+    const std::vector<float> v = random_floats(static_cast<size_t>(rows * cols), seed);
+    std::copy(v.begin(), v.end(), t.mutable_data_as<float>());
+    return t;
+}
+
+// y = x [W1; W2]^T + [b1; b2] (+ y), in double from the unpacked weights.
+void check_prepacked_gemm(int64_t M, int64_t N1, int64_t N2, int64_t K, bool with_bias, bool accumulate) {
+    const Tensor w1 = matrix(N1, K, 11), w2 = matrix(N2, K, 12);
+    const std::vector<float> b1 = with_bias ? random_floats(N1, 13) : std::vector<float>{};
+    const std::vector<float> b2 = with_bias ? random_floats(N2, 14) : std::vector<float>{};
+    const int64_t N = N1 + N2, ldx = K + 3, ldy = N + 2;
+    const std::vector<float> x = random_floats(static_cast<size_t>(M * ldx), 15);
+    const std::vector<float> y0 = random_floats(static_cast<size_t>(M * ldy), 16);
+    std::vector<float> want = y0;
+    for (int64_t m = 0; m < M; ++m)
+        for (int64_t n = 0; n < N; ++n) {
+            const bool first = n < N1;
+            const float* w = (first ? w1 : w2).data_as<float>() + (first ? n : n - N1) * K;
+            double sum = with_bias ? (first ? b1[n] : b2[n - N1]) : 0.0;
+            for (int64_t k = 0; k < K; ++k) sum += static_cast<double>(x[m * ldx + k]) * w[k];
+            want[m * ldy + n] = static_cast<float>(accumulate ? y0[m * ldy + n] + sum : sum);
+        }
+    const PrepackPart parts[] = {{&w1, &b1}, {&w2, &b2}};
+    std::vector<SimdLevel> levels = fast_levels();
+    levels.push_back(SimdLevel::Scalar);
+    for (SimdLevel level : levels) {
+        const PrepackedWeight packed = prepack_weight(parts, level);
+        ASSERT_EQ(packed.n(), N);
+        std::vector<float> got = y0, ref = y0;
+        prepacked_gemm(packed, x.data(), ldx, M, got.data(), ldy, accumulate);
+        prepacked_gemm_reference(packed, x.data(), ldx, M, ref.data(), ldy, accumulate);
+        float worst = 0.0f, worst_ref = 0.0f;
+        for (size_t i = 0; i < got.size(); ++i) {
+            worst = std::max(worst, std::fabs(got[i] - want[i]));
+            worst_ref = std::max(worst_ref, std::fabs(ref[i] - want[i]));
+        }
+        const float tol = 2e-6f * static_cast<float>(K);  // f32 accumulation of K products of |x w| <= 1
+        EXPECT_LE(worst, tol) << simd_level_name(level) << " M=" << M << " N=" << N << " K=" << K;
+        EXPECT_LE(worst_ref, tol) << "reference at " << simd_level_name(level);
+    }
+}
+
+TEST(EncoderKernels, PrepackedGemmMatchesDoubleDot) {
+    check_prepacked_gemm(1, 5, 2, 7, true, false);
+    check_prepacked_gemm(13, 24, 16, 33, true, true);
+    check_prepacked_gemm(50, 64, 32, 64, false, false);
+    check_prepacked_gemm(37, 60, 40, 300, true, true);     // two k-blocks
+    check_prepacked_gemm(100, 130, 10, 520, true, false);  // three k-blocks, two column blocks
+}
+
+TEST(EncoderKernels, PackWeightRejectsMismatchedK) {
+    const Tensor a = matrix(4, 8, 1), b = matrix(4, 9, 2);
+    const PrepackPart parts[] = {{&a, nullptr}, {&b, nullptr}};
+    EXPECT_THROW(prepack_weight(parts), Error);
+    const std::vector<float> bad_bias(3, 0.0f);
+    const PrepackPart biased[] = {{&a, &bad_bias}};
+    EXPECT_THROW(prepack_weight(biased), Error);
+}
+
+}  // namespace
+}  // namespace loom
