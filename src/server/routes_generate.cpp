@@ -7,6 +7,7 @@
 
 #include "generate/chat_template.h"
 #include "server/api_error.h"
+#include "server/client_connection.h"
 #include "server/request_parse.h"
 #include "server/response_format.h"
 #include "server/server_context.h"
@@ -138,16 +139,22 @@ ApiError error_of(const JobEvent& e) {
     return ApiError(500, e.error, "server_error");
 }
 
-void answer_whole(ServerContext& ctx, std::shared_ptr<InFlight> f, httplib::Response& res) {
+void answer_whole(ServerContext& ctx, std::shared_ptr<InFlight> f, const httplib::Request& req,
+                  httplib::Response& res) {
+    const ClientConnection client(req);  // a client that hangs up frees its slots, as a dropped stream does
     const auto give_up =
         Clock::now() + std::chrono::duration_cast<Clock::duration>(
                            std::chrono::duration<double>(ctx.config.request_timeout_s + 30.0));
+    auto next_check = Clock::now();
     while (f->n_finished < f->request.n) {
         std::optional<JobEvent> e = f->channel->pop(milliseconds(100));
-        if (!e) {
-            if (Clock::now() > give_up) f->cancel_all();  // the scheduler still owes an event; keep waiting
-            continue;
+        // Tokens keep arriving while a job runs, so the client is checked by time, not only when idle. Either
+        // way the scheduler still owes each job an event; keep waiting for it.
+        if (Clock::now() >= next_check) {
+            next_check = Clock::now() + milliseconds(200);
+            if (Clock::now() > give_up || client.closed()) f->cancel_all();
         }
+        if (!e) continue;
         absorb(ctx, *f, *e);
         if (e->kind == JobEvent::Kind::Error) {
             f->cancel_all();
@@ -231,7 +238,7 @@ void add_generation_routes(httplib::Server& server, ServerContext& ctx) {
                 if (f->request.stream)
                     answer_stream(ctx, f, res);
                 else
-                    answer_whole(ctx, f, res);
+                    answer_whole(ctx, f, req, res);
             } catch (const ApiError& e) {
                 send_error(ctx, res, e.status, e.what(), e.type, e.param, e.code);
             } catch (const std::exception& e) {

@@ -30,23 +30,6 @@ std::string base64(const unsigned char* data, size_t n) {
     return out;
 }
 
-using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
-
-// Counts the request and turns every exception into an OpenAI error response.
-Handler guarded(ServerContext& ctx, Handler inner) {
-    return [&ctx, inner](const httplib::Request& req, httplib::Response& res) {
-        ctx.metrics.requests_total.fetch_add(1);
-        try {
-            inner(req, res);
-        } catch (const ApiError& e) {
-            send_error(ctx, res, e.status, e.what(), e.type, e.param, e.code);
-        } catch (const std::exception& e) {
-            send_error(ctx, res, 400, e.what());
-        }
-        release_memory_after(req);
-    };
-}
-
 const Tokenizer& text_tokenizer(ServerContext& ctx) {
     if (ctx.model.tokenizer) return *ctx.model.tokenizer;
     if (ctx.model.embedder) return ctx.model.embedder->runner().tokenizer();
@@ -143,6 +126,20 @@ void embeddings(ServerContext& ctx, const httplib::Request& req, httplib::Respon
 
 }  // namespace
 
+Handler guarded(ServerContext& ctx, Handler inner) {
+    return [&ctx, inner](const httplib::Request& req, httplib::Response& res) {
+        ctx.metrics.requests_total.fetch_add(1);
+        try {
+            inner(req, res);
+        } catch (const ApiError& e) {
+            send_error(ctx, res, e.status, e.what(), e.type, e.param, e.code);
+        } catch (const std::exception& e) {
+            send_error(ctx, res, 400, e.what());
+        }
+        release_memory_after(req);
+    };
+}
+
 void add_utility_routes(httplib::Server& server, ServerContext& ctx) {
     server.Get("/health", [&ctx](const httplib::Request&, httplib::Response& res) {
         if (ctx.shutting_down.load()) {
@@ -157,7 +154,8 @@ void add_utility_routes(httplib::Server& server, ServerContext& ctx) {
     });
     server.Get("/v1/models", guarded(ctx, [&ctx](const httplib::Request&, httplib::Response& res) {
                    nlohmann::json data = nlohmann::json::array();
-                   for (const std::string* name : {&ctx.model.name, &ctx.model.embedding_name})
+                   for (const std::string* name : {&ctx.model.name, &ctx.model.embedding_name,
+                                                   &ctx.model.translate_name, &ctx.model.ner_name})
                        if (!name->empty())
                            data.push_back(
                                {{"id", *name}, {"object", "model"}, {"created", 0}, {"owned_by", "loom"}});

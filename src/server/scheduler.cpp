@@ -82,7 +82,7 @@ void Scheduler::stop_accepting() {
 
 bool Scheduler::idle() const {
     std::lock_guard lock(mutex_);
-    return queue_.empty() && running_ == 0;
+    return queue_.empty() && running_ == 0 && exclusive_.empty();
 }
 
 void Scheduler::cancel_all() {
@@ -98,9 +98,10 @@ void Scheduler::loop() {
     while (true) {
         {
             std::unique_lock lock(mutex_);
-            wake_.wait(lock, [&] { return quit_ || running_ > 0 || !queue_.empty(); });
+            wake_.wait(lock, [&] { return quit_ || running_ > 0 || !queue_.empty() || !exclusive_.empty(); });
             if (quit_) break;
         }
+        run_exclusive_tasks();
         admit_queued();
         retire_cancelled();
         prefill_one_chunk();
@@ -116,6 +117,36 @@ void Scheduler::loop() {
         job->push(JobEvent{JobEvent::Kind::Error, -1, "", 0, {}, "cancelled", "server shutting down"});
     metrics_.queue_depth.store(0);
     queue_.clear();
+    exclusive_.clear();  // their futures report broken_promise: run_exclusive turns that into an Error
+}
+
+void Scheduler::run_exclusive(const std::function<void(DecoderModel&)>& task) {
+    std::packaged_task<void(DecoderModel&)> packaged(task);
+    std::future<void> done = packaged.get_future();
+    {
+        std::lock_guard lock(mutex_);
+        if (quit_ || !accepting_) throw Error("the server is shutting down");
+        exclusive_.push_back(std::move(packaged));
+    }
+    wake_.notify_all();
+    try {
+        done.get();
+    } catch (const std::future_error&) {
+        throw Error("the server shut down before this request ran");
+    }
+}
+
+void Scheduler::run_exclusive_tasks() {
+    while (true) {
+        std::packaged_task<void(DecoderModel&)> task;
+        {
+            std::lock_guard lock(mutex_);
+            if (exclusive_.empty()) return;
+            task = std::move(exclusive_.front());
+            exclusive_.pop_front();
+        }
+        task(model_);  // an exception is stored in the task's future, for the caller
+    }
 }
 
 void Scheduler::admit_queued() {

@@ -10,6 +10,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -46,11 +48,17 @@ class Scheduler {
     // Cancels every queued and running job (they end with an Error event "cancelled").
     void cancel_all();
 
+    // Runs `task` on the scheduler thread between two iterations, while no slot touches the model (for work
+    // that changes the model's state, such as installing an attention hook), and waits for it. Rethrows what
+    // the task throws; throws loom::Error when the server shuts down before the task ran.
+    void run_exclusive(const std::function<void(DecoderModel&)>& task);
+
     const SchedulerConfig& config() const { return config_; }
 
   private:
     struct Slot;
     void loop();
+    void run_exclusive_tasks();
     void admit_queued();
     void retire_cancelled();
     void prefill_one_chunk();
@@ -67,6 +75,7 @@ class Scheduler {
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<std::shared_ptr<Job>> queue_;
+    std::deque<std::packaged_task<void(DecoderModel&)>> exclusive_;  // run_exclusive's tasks, in order
     bool accepting_ = true, quit_ = false, cancel_running_ = false;
     int64_t running_ = 0;  // slots in use (read by idle())
 

@@ -133,7 +133,7 @@ int run_server(const ServerModel& model, const ServerConfig& config,
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     signal(SIGPIPE, SIG_IGN);  // a client that hangs up mid-write is an error return, not a process kill
 
-    ServerContext ctx{model, config, {}, nullptr, std::nullopt, {}, {}};
+    ServerContext ctx{model, config, {}, nullptr, std::nullopt, {}, {}, {}, {}};
     if (model.model) {
         ctx.scheduler = std::make_unique<Scheduler>(*model.model, *model.tokenizer, model.end_of_generation,
                                                     config.scheduler, ctx.metrics);
@@ -143,6 +143,8 @@ int run_server(const ServerModel& model, const ServerConfig& config,
     configure(svr, ctx);
     add_generation_routes(svr, ctx);
     add_utility_routes(svr, ctx);
+    add_task_routes(svr, ctx);
+    add_attention_routes(svr, ctx);
 
     int port = config.port;
     if (port == 0) {

@@ -2,8 +2,10 @@
 //   POST /v1/completions, /v1/chat/completions   (SSE streaming, stop, max_tokens, temperature, top_p, seed,
 //                                                  logprobs / top_logprobs, logit_bias, n)
 //   POST /v1/embeddings                            (when an encoder model is loaded)
-//   GET  /v1/models, /health, /metrics (Prometheus text);  POST /tokenize, /detokenize
-//   GET  /  (playground: index.html, playground.js, playground.css embedded in the binary)
+//   POST /v1/translate, /v1/ner                    (with --translate-model / --ner-model; routes_tasks.cpp)
+//   POST /v1/attention                             (attention maps of the decoder or an encoder;
+//   routes_attention) GET  /v1/models, /health, /metrics (Prometheus text);  POST /tokenize, /detokenize GET
+//   /  (playground: index.html, playground.js, playground.css embedded in the binary)
 // Errors are OpenAI's {"error": {message, type, param, code}} with a 4xx/5xx status; with an API key set,
 // every route except /, the playground assets and /health needs "Authorization: Bearer KEY" (else 401).
 #pragma once
@@ -16,6 +18,8 @@
 #include "models/decoder_model.h"
 #include "server/scheduler.h"
 #include "tasks/embed.h"
+#include "tasks/ner.h"
+#include "tasks/translate.h"
 #include "tokenizer/tokenizer.h"
 
 namespace loom::server {
@@ -31,6 +35,11 @@ struct ServerModel {
     std::function<std::vector<int32_t>(const std::string&)> encode_prompt;
     const Embedder* embedder = nullptr;  // for /v1/embeddings; null: the route answers 400
     std::string embedding_name;
+    // Task models (null: the route answers 400). The translator is not const: each request sets its pair.
+    Seq2SeqTextPipeline* translator = nullptr;
+    std::string translate_name;
+    const NerPipeline* ner = nullptr;
+    std::string ner_name;
 };
 
 struct ServerConfig {

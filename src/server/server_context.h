@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -27,6 +28,8 @@ struct ServerContext {
     std::unique_ptr<Scheduler> scheduler;       // null without a decoder model
     std::optional<ChatTemplate> chat_template;  // parsed once
     std::mutex embed_mutex;                     // the Embedder runs one batch at a time
+    std::mutex translate_mutex;                 // the translator: one request (pair + run) at a time
+    std::mutex ner_mutex;                       // the NER pipeline: one text at a time
     std::atomic<bool> shutting_down{false};
 };
 
@@ -38,8 +41,16 @@ void send_error(ServerContext& ctx, httplib::Response& res, int status, const st
 // hands free heap pages back to the OS so the server's memory returns to its baseline.
 void release_memory_after(const httplib::Request& req);
 
+using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+
+// Counts the request and turns every exception into an OpenAI error response (ApiError: its status;
+// anything else: 400).
+Handler guarded(ServerContext& ctx, Handler inner);
+
 // Registers one route family each.
 void add_generation_routes(httplib::Server& server, ServerContext& ctx);  // completions, chat
 void add_utility_routes(httplib::Server& server, ServerContext& ctx);     // models, tokenize, embeddings, ...
+void add_task_routes(httplib::Server& server, ServerContext& ctx);        // translate, ner
+void add_attention_routes(httplib::Server& server, ServerContext& ctx);   // attention
 
 }  // namespace loom::server

@@ -1,5 +1,6 @@
 """The playground in headless Chromium (Selenium + chromedriver): type a prompt, see streamed tokens tinted by
-probability, hover one and see its alternatives, see the prompt's tokens. Screenshots go to
+probability, hover one and see its alternatives, see the prompt's tokens; open the attention view and pick a
+layer x head (its heat map equals /v1/attention's weights). Screenshots go to
 $LOOM_SCREENSHOT_DIR when set (docs/images/ holds the committed ones).
 Usage: python3 tests/e2e/serve_browser_test.py path/to/loom"""
 import os
@@ -73,7 +74,44 @@ def run_mode(mode, prompt, shot_name):
     shot(shot_name)
 
 
+def attention_view():
+    import json
+    prompt = "The cat sat on the mat because it was tired."
+    driver.get(server.base + "/")
+    box = driver.find_element(By.ID, "prompt")
+    box.clear()
+    box.send_keys(prompt)
+    driver.find_element(By.ID, "attention-show").click()
+    wait.until(lambda d: d.find_element(By.ID, "attention-map").get_attribute("data-rendered"))
+    want = json.loads(server.post("/v1/attention", {"input": prompt, "decimals": 4})[1])
+    n_layers, n_heads, n = len(want["layers"]), len(want["heads"]), len(want["labels"])
+    thumbs = driver.find_elements(By.CSS_SELECTOR, "#attention-picker canvas")
+    t.check(len(thumbs) == n_layers * n_heads, f"picker: {len(thumbs)} heads shown, expected {n_layers}x{n_heads}")
+    t.check(len(driver.find_elements(By.CSS_SELECTOR, "#attention-rows span")) == n, "one row label per token")
+    # Pick the last layer's third head; the heat map must show that head, and its pixels its weights.
+    layer, head = n_layers - 1, min(2, n_heads - 1)
+    thumbs[layer * n_heads + head].click()
+    canvas = driver.find_element(By.ID, "attention-map")
+    t.check(canvas.get_attribute("data-rendered") == f"{want['layers'][layer]}-{want['heads'][head]}",
+            f"heat map of the picked head: {canvas.get_attribute('data-rendered')}")
+    # The cell colour encodes the weight: white (0) to rgb(8, 48, 107) (1); read the blue channel back.
+    cell = int(canvas.get_attribute("width")) // n
+    pixels = driver.execute_script(
+        "const c = arguments[0], s = arguments[1], n = arguments[2], g = c.getContext('2d'); const out = [];"
+        "for (let q = 0; q < n; q++) { const row = []; for (let k = 0; k < n; k++)"
+        " row.push(g.getImageData(k * s + (s >> 1), q * s + (s >> 1), 1, 1).data[2]); out.push(row); } return out;",
+        canvas, cell, n)
+    weights = want["attention"][layer][head]
+    worst = max(abs((255 - pixels[q][k]) / 148 - weights[q][k]) for q in range(n) for k in range(n))
+    t.check(worst < 0.02, f"heat map pixels differ from the weights by up to {worst:.3f}")
+    ActionChains(driver).move_to_element_with_offset(canvas, 0, 0).perform()
+    t.check("->" in driver.find_element(By.ID, "attention-cell").text, "hovering a cell names its tokens")
+    driver.execute_script("document.getElementById('attention-section').scrollIntoView()")
+    shot("playground_attention.png")
+
+
 try:
+    t.run("attention", attention_view)
     t.run("completion", lambda: run_mode("completion", "The three primary colors are", "playground_completion.png"))
     t.run("chat", lambda: run_mode("chat", "What is the capital of France?", "playground_chat.png"))
 finally:

@@ -2,6 +2,7 @@
 //   loom serve                                   (default model, http://127.0.0.1:8080)
 //   loom serve -m model.gguf --port 0 --slots 8  (port 0: a free port, printed on stderr)
 //   loom serve -m models/all-MiniLM-L6-v2        (an encoder folder: /v1/embeddings only)
+//   loom serve --translate-model opus-mt-en-de --ner-model bert-ner   (adds /v1/translate and /v1/ner)
 // SIGTERM / Ctrl-C: stop accepting, finish in-flight requests (cancel after --shutdown-grace), exit 0.
 #include <cstdio>
 #include <filesystem>
@@ -14,16 +15,24 @@
 #include "default_model.h"
 #include "server/server.h"
 #include "tasks/embed.h"
+#include "tasks/ner.h"
+#include "tasks/translate.h"
 
 namespace loom::cli {
 namespace {
 
 struct ServeOptions {
-    std::string model, embedding_model;
+    std::string model, embedding_model, translate_model, ner_model;
     server::ServerConfig config;
     int64_t context = 0;
     int threads = 0;
 };
+
+// The name a model is served under: its file or folder name ("opus-mt-en-de/" -> "opus-mt-en-de").
+std::string served_name(std::string path) {
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
+    return std::filesystem::path(path).filename().string();
+}
 
 int run(ServeOptions& o) {
     server::block_shutdown_signals();  // before any thread exists (OpenMP's start with the first model pass)
@@ -38,14 +47,14 @@ int run(ServeOptions& o) {
         // An encoder folder (BERT, MiniLM, ...) serves embeddings; anything else reports the decoder error.
         if (!std::filesystem::is_directory(path)) throw;
         embedder = Embedder::open(path);
-        served.embedding_name = std::filesystem::path(path).filename().string();
+        served.embedding_name = served_name(path);
     }
     if (!o.embedding_model.empty()) {
         embedder = Embedder::open(o.embedding_model);
-        served.embedding_name = std::filesystem::path(o.embedding_model).filename().string();
+        served.embedding_name = served_name(o.embedding_model);
     }
     if (loaded) {
-        served.name = std::filesystem::path(path).filename().string();
+        served.name = served_name(path);
         served.model = loaded->model.get();
         served.tokenizer = loaded->tokenizer.get();
         served.end_of_generation = loaded->end_of_generation;
@@ -59,6 +68,20 @@ int run(ServeOptions& o) {
         o.config.scheduler.n_ctx = choose_context(loaded->model->config(), o.context);
     }
     served.embedder = embedder.get();
+    std::unique_ptr<Seq2SeqTextPipeline> translator;
+    if (!o.translate_model.empty()) {
+        translator = Seq2SeqTextPipeline::open(o.translate_model);
+        served.translator = translator.get();
+        served.translate_name = served_name(o.translate_model);
+    }
+    std::unique_ptr<NerPipeline> ner;
+    if (!o.ner_model.empty()) {
+        EncoderInputOptions options;
+        options.truncate = true;  // as `loom ner` does by default
+        ner = NerPipeline::open(o.ner_model, options);
+        served.ner = ner.get();
+        served.ner_name = served_name(o.ner_model);
+    }
     return server::run_server(served, o.config, [&](int port) {
         std::fprintf(stderr, "loom serve: %s%s%s on http://%s:%d (%d slots x %lld tokens)\n",
                      served.name.c_str(), served.name.empty() || served.embedding_name.empty() ? "" : " + ",
@@ -82,6 +105,9 @@ CommandRegistrar registrar(
          app.add_option("-t,--threads", o->threads, "compute threads (0: all cores)");
          app.add_option("--api-key", o->config.api_key, "require \"Authorization: Bearer KEY\"");
          app.add_option("--embedding-model", o->embedding_model, "encoder folder for /v1/embeddings");
+         app.add_option("--translate-model", o->translate_model,
+                        "encoder-decoder folder (Marian, T5) for /v1/translate");
+         app.add_option("--ner-model", o->ner_model, "token-classification folder for /v1/ner");
          app.add_option("--max-queue", o->config.scheduler.max_queue,
                         "requests waiting for a slot before 429")
              ->capture_default_str();
