@@ -8,8 +8,12 @@ streamed tokens), and how many requests completed.
     python3 scripts/bench/serve_load.py --loom build/loom --seconds 10 --only loom
 
 Each client loops: one streaming /v1/completions request (fixed prompt, --max-tokens, temperature 0.7, its own
-seed), measuring when each streamed chunk arrives. Both servers stream one chunk per generated token, so chunks
-with text are counted as tokens. Both get the same thread count (--threads, default: all cores).
+seed), measuring when each streamed chunk arrives. Tokens are counted from the stream's `usage` (asked for with
+stream_options.include_usage) when the server sends it, else as the chunks that carry text (both servers send one
+chunk per generated token); a stream that ends without a finish_reason counts as an error, not as tokens.
+llama_cpp.server runs with --interrupt_requests False: by default a new request aborts the stream in progress
+(its streams then end after one chunk, which the first version of this script counted as complete requests).
+Both get the same thread count (--threads, default: all cores).
 llama.cpp's server needs the llama-cpp-python[server] extras: pip install uvicorn fastapi sse-starlette
 starlette-context pydantic-settings."""
 import argparse
@@ -62,7 +66,8 @@ def start_loom(args, slots):
 def start_llama_cpp(args, slots):
     port = free_port()
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", args.model, "--host", "127.0.0.1", "--port", str(port),
-           "--n_ctx", "1024", "--n_threads", str(args.threads), "--n_threads_batch", str(args.threads)]
+           "--n_ctx", "1024", "--n_threads", str(args.threads), "--n_threads_batch", str(args.threads),
+           "--interrupt_requests", "False"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_ready(port, proc)
     return proc, port
@@ -70,7 +75,7 @@ def start_llama_cpp(args, slots):
 
 def one_request(port, seed, max_tokens, record):
     body = json.dumps({"prompt": PROMPT, "max_tokens": max_tokens, "temperature": 0.7, "seed": seed,
-                       "stream": True}).encode()
+                       "stream": True, "stream_options": {"include_usage": True}}).encode()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
     t0 = time.perf_counter()
     conn.request("POST", "/v1/completions", body, {"Content-Type": "application/json"})
@@ -79,20 +84,27 @@ def one_request(port, seed, max_tokens, record):
         resp.read()
         record["errors"] += 1
         return
-    times = []
+    times, usage, finished = [], None, False
     for raw in resp:
         line = raw.decode(errors="replace").strip()
         if not line.startswith("data: ") or line == "data: [DONE]":
             continue
         chunk = json.loads(line[6:])
-        if chunk.get("choices") and chunk["choices"][0].get("text"):
+        if chunk.get("usage"):
+            usage = chunk["usage"].get("completion_tokens")
+        choices = chunk.get("choices") or []
+        if choices and choices[0].get("text"):
             times.append(time.perf_counter())
+        if choices and choices[0].get("finish_reason"):
+            finished = True
     conn.close()
-    if times:
-        record["ttft"].append(times[0] - t0)
-        record["gaps"].extend(b - a for a, b in zip(times, times[1:]))
-        record["tokens"] += len(times)
-        record["requests"] += 1
+    if not finished or not times:
+        record["errors"] += 1
+        return
+    record["ttft"].append(times[0] - t0)
+    record["gaps"].extend(b - a for a, b in zip(times, times[1:]))
+    record["tokens"] += usage if usage is not None else len(times)
+    record["requests"] += 1
 
 
 def run_level(port, clients, seconds, max_tokens):

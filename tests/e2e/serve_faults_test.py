@@ -1,4 +1,4 @@
-"""Fault tests for `loom serve`: clients dropping mid-stream, a slow-drip body, a 1 MB prompt, 1000 requests at
+"""Fault tests for `loom serve`: clients dropping mid-stream or while waiting for a whole answer, a slow-drip body, a 1 MB prompt, 1000 requests at
 once. After each the server must still answer /health, free its slots, and its memory must come back to the
 baseline measured after warm-up.
 Usage: python3 tests/e2e/serve_faults_test.py path/to/loom"""
@@ -61,6 +61,30 @@ def drop_mid_stream():
     settle("dropped streams", timeout=20)
     t.check(server.metric("loom_jobs_cancelled_total") - cancelled0 >= 16, "dropped streams were cancelled")
     healthy("dropped streams")
+
+
+def drop_while_waiting():
+    """Non-streamed requests answer only at the end: a client that hangs up before then must free its slots
+    within a moment, not after generating all 400 tokens (the same requests run alone take far longer)."""
+    cancelled0 = server.metric("loom_jobs_cancelled_total")
+    generated0 = server.metric("loom_tokens_generated_total")
+    sockets = []
+    for i in range(4):
+        s = socket.create_connection((host, port))
+        s.sendall(raw_request({"prompt": f"Essay {i}:", "max_tokens": 400, "ignore_eos": True, "n": 2}))
+        sockets.append(s)
+    deadline = time.time() + 20
+    while server.metric("loom_tokens_generated_total") - generated0 < 8 and time.time() < deadline:
+        time.sleep(0.05)  # every job is decoding
+    for s in sockets:
+        s.close()
+    closed_at = time.time()
+    settle("dropped non-streamed requests", timeout=10)
+    t.check(time.time() - closed_at < 5, f"slots freed {time.time() - closed_at:.1f} s after the clients left")
+    t.check(server.metric("loom_jobs_cancelled_total") - cancelled0 >= 8, "their jobs were cancelled")
+    t.check(server.metric("loom_tokens_generated_total") - generated0 < 8 * 400,
+            "the cancelled jobs did not run to max_tokens")
+    healthy("dropped non-streamed requests")
 
 
 def slow_drip():
@@ -138,7 +162,7 @@ def thousand_requests():
 warm_up()
 baseline = server.rss_mb()
 print(f"baseline RSS after warm-up: {baseline:.0f} MB", flush=True)
-for name, fn in [("drop mid-stream", drop_mid_stream), ("slow drip", slow_drip), ("1 MB prompt", huge_prompt),
+for name, fn in [("drop mid-stream", drop_mid_stream), ("drop while waiting", drop_while_waiting), ("slow drip", slow_drip), ("1 MB prompt", huge_prompt),
                  ("1000 requests", thousand_requests)]:
     t.run(name, fn)
     print(f"RSS after {name}: {server.rss_mb():.0f} MB", flush=True)
