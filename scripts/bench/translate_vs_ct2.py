@@ -10,8 +10,10 @@ script also checks that the three greedy outputs agree.
 
     python3 scripts/bench/translate_vs_ct2.py --loom build/loom [--sentences 32 --tokens 48 --threads 2]
 Needs: numpy, safetensors, torch, transformers, ctranslate2 (pip).
-loom is timed as a whole command (load + tokenize + translate); transformers and CTranslate2 only around their
-generate / translate_batch call, so the comparison leans in their favour.
+All three are timed the same way, around the translation only (model already loaded): transformers around
+its generate calls, CTranslate2 around translate_batch, loom by its own `--timing` report (tokenize + encode +
+decode + detokenize, after the load); the loom row "loom (command)" is the whole command, load included.
+All run f32: loom reads the f32 safetensors as they are, CTranslate2 is asked for compute_type float32.
 """
 import argparse
 import os
@@ -39,10 +41,13 @@ def run_loom(loom, model, texts, tokens, threads, batch):
         f.write("\n".join(texts) + "\n")
         path = f.name
     cmd = [loom, "translate", "-m", model, "-i", path, "-n", str(tokens), "--min-new-tokens", str(tokens),
-           "-t", str(threads), "--batch-size", str(batch)]
+           "-t", str(threads), "--batch-size", str(batch), "--timing"]
     t0 = time.perf_counter()
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()
-    return time.perf_counter() - t0, out
+    proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    whole = time.perf_counter() - t0
+    reported = [float(line.split(":")[1]) for line in proc.stderr.splitlines()
+                if line.startswith("translate seconds:")]
+    return reported[0], whole, proc.stdout.splitlines()
 
 
 def run_hf(model_dir, texts, tokens, threads, batch):
@@ -69,7 +74,8 @@ def run_ct2(model_dir, texts, tokens, threads, batch, workdir):
     subprocess.run(["ct2-transformers-converter", "--model", model_dir, "--output_dir", ct2_dir, "--force"],
                    check=True, capture_output=True)
     sp = spm.SentencePieceProcessor(model_file=os.path.join(model_dir, "source.spm"))
-    translator = ctranslate2.Translator(ct2_dir, device="cpu", intra_threads=threads, inter_threads=1)
+    translator = ctranslate2.Translator(ct2_dir, device="cpu", compute_type="float32", intra_threads=threads,
+                                        inter_threads=1)
     src = [sp.encode(t, out_type=str) + ["</s>"] for t in texts]
     t0 = time.perf_counter()
     res = translator.translate_batch(src, max_batch_size=batch, beam_size=1, max_decoding_length=tokens,
@@ -87,7 +93,10 @@ def main():
     ap.add_argument("--tokens", type=int, default=48, help="target tokens per sentence")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--engines", default="loom,transformers,ctranslate2",
+                    help="comma-separated subset to run (the full table needs all three)")
     args = ap.parse_args()
+    engines = args.engines.split(",")
     texts = sentences(args.sentences)
     total = args.sentences * args.tokens
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,19 +106,32 @@ def main():
                             "--out", tmp, "--bench-marian"], check=True)
             model = os.path.join(tmp, "marian-bench")
         results = {}
-        results["loom"] = run_loom(args.loom, model, texts, args.tokens, args.threads, args.batch)
-        results["transformers"] = run_hf(model, texts, args.tokens, args.threads, args.batch)
-        results["ctranslate2"] = run_ct2(model, texts, args.tokens, args.threads, args.batch, tmp)
+        load_before = os.getloadavg()
+        if "loom" in engines:
+            loom_sec, loom_whole, loom_out = run_loom(args.loom, model, texts, args.tokens, args.threads,
+                                                      args.batch)
+            results["loom"] = (loom_sec, loom_out)
+            results["loom (command)"] = (loom_whole, loom_out)
+        if "transformers" in engines:
+            results["transformers"] = run_hf(model, texts, args.tokens, args.threads, args.batch)
+        if "ctranslate2" in engines:
+            results["ctranslate2"] = run_ct2(model, texts, args.tokens, args.threads, args.batch, tmp)
+        load_after = os.getloadavg()
     print(f"{args.sentences} sentences x {args.tokens} target tokens, batch {args.batch}, {args.threads} threads, "
-          f"greedy, f32")
+          f"greedy, f32; load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
     print(f"{'engine':14s} {'seconds':>8s} {'target tok/s':>13s}")
     for name, (sec, _) in results.items():
-        print(f"{name:14s} {sec:8.2f} {total / sec:13.1f}")
-    ref = results["transformers"][1]
+        ratio = f"{results['ctranslate2'][0] / sec:5.2f}x CTranslate2" if "ctranslate2" in results else ""
+        print(f"{name:14s} {sec:8.2f} {total / sec:13.1f}   {ratio}")
+    ref = results["transformers"][1] if "transformers" in results else results[next(iter(results))][1]
     for name in ("loom", "ctranslate2"):
+        if name not in results:
+            continue
         same = sum(a.strip() == b.strip() for a, b in zip(results[name][1], ref))
         print(f"{name} output equal to transformers on {same}/{len(ref)} sentences")
     for name, (_, outs) in results.items():
+        if name == "loom (command)":
+            continue
         print(f"  {name:13s} first output: {outs[0][:100]!r}")
 
 

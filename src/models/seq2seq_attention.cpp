@@ -4,12 +4,23 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "core/cpu_features.h"
 #include "kernels/cpu/ops.h"
 
 namespace loom {
 
 void attend_row(float* out, const float* q, const KeyValueRun& kv, int64_t head_dim, float scale,
                 const float* bias, float* weights) {
+    static const bool use_avx512 = simd_level() >= SimdLevel::Avx512;
+    if (use_avx512) {
+        attend_row_avx512(out, q, kv, head_dim, scale, bias, weights);
+    } else {
+        attend_row_reference(out, q, kv, head_dim, scale, bias, weights);
+    }
+}
+
+void attend_row_reference(float* out, const float* q, const KeyValueRun& kv, int64_t head_dim, float scale,
+                          const float* bias, float* weights) {
     for (int64_t j = 0; j < kv.n; ++j) {
         weights[j] = scale * dot(q, kv.k + j * kv.stride, head_dim) + (bias ? bias[j] : 0.0f);
     }

@@ -39,6 +39,17 @@ Seq2SeqGenerateOptions bounded(const Seq2SeqModel& model, const Seq2SeqGenerateO
     return o;
 }
 
+// Plain greedy (temperature 0, no penalty or logit bias): the chain's answer is the first maximal logit, so
+// the batch loop takes the argmax itself instead of building and sorting a candidate array per row and step.
+bool seq2seq_plain_greedy(const SamplingParams& p) {
+    return p.temperature == 0.0f && p.repeat_penalty == 1.0f && p.presence_penalty == 0.0f &&
+           p.frequency_penalty == 0.0f && p.logit_bias.empty();
+}
+
+int32_t seq2seq_argmax(std::span<const float> logits) {
+    return static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+}
+
 }  // namespace
 
 void apply_seq2seq_constraints(const Seq2SeqConfig& config, const Seq2SeqGenerateOptions& options,
@@ -86,8 +97,10 @@ std::vector<std::vector<int32_t>> seq2seq_generate_batch(const Seq2SeqModel& mod
     const size_t n = sources.size();
     std::vector<Seq2SeqState> states;
     std::vector<std::unique_ptr<SamplerChain>> chains;
+    const bool greedy = seq2seq_plain_greedy(options.sampling);
+    const auto encoded = model.encode_batch(sources);  // one stacked encoder pass for the whole batch
     for (size_t i = 0; i < n; ++i) {
-        states.push_back(model.start(model.encode(sources[i]), options.max_new_tokens + 1));
+        states.push_back(model.start(encoded[i], options.max_new_tokens + 1));
         chains.push_back(chain_for(options, i));
     }
     std::vector<std::vector<int32_t>> out(n);
@@ -109,8 +122,13 @@ std::vector<std::vector<int32_t>> seq2seq_generate_batch(const Seq2SeqModel& mod
             const size_t i = active[b];
             std::span<float> row(logits.data() + b * c.n_vocab, c.n_vocab);
             apply_seq2seq_constraints(c, options, step, row);
-            const int32_t token = chains[i]->sample(row);
-            chains[i]->accept(token);
+            int32_t token = 0;
+            if (greedy) {
+                token = seq2seq_argmax(row);
+            } else {
+                token = chains[i]->sample(row);
+                chains[i]->accept(token);
+            }
             out[i].push_back(token);
             next[i] = token;
             const bool done = token == c.eos_token_id || step + 1 == options.max_new_tokens;

@@ -1,7 +1,7 @@
-// The forward passes of Seq2SeqModel over Seq2SeqWeights (the same code for T5, Marian, BART, mBART):
-//   encoder:  x = embed(src) * embed_scale (+ positions) (-> embed_norm)
-//             per layer: x = sublayer(x, self_attn), x = sublayer(x, ffn)      -> final_norm
-//   decoder:  the same with a cross-attention sublayer over the encoder output between the two,
+// Seq2SeqModel: loading, and the decoder pass over Seq2SeqWeights (the same code for T5, Marian, BART,
+// mBART; the encoder pass is in seq2seq_encode.cpp):
+//   decoder:  x = embed(tgt) * embed_scale (+ positions) (-> embed_norm)
+//             per layer: x = sublayer(x, self_attn), sublayer(x, cross_attn), sublayer(x, ffn)
 //             logits = lm_head(final_norm(x) * lm_head_scale) + final_logits_bias
 // where sublayer(x, f) = x + f(norm(x)) for pre-norm models (T5, mBART), norm(x + f(x)) for post-norm ones
 // (BART, Marian).
@@ -15,17 +15,10 @@
 #include "formats/model_source.h"
 #include "kernels/cpu/ops.h"
 #include "models/seq2seq_attention.h"
+#include "models/seq2seq_layers.h"
 #include "models/seq2seq_weights.h"
 
 namespace loom {
-
-namespace {
-// Attention items (query row x head) per parallel chunk: about 64k multiply-adds each, so tiny models and
-// single-token steps stay on the calling thread.
-int64_t attention_grain(int64_t n_keys, int64_t head_dim) {
-    return std::max<int64_t>(1, 65536 / (2 * n_keys * head_dim));
-}
-}  // namespace
 
 struct Seq2SeqModel::DecodeRow {
     Seq2SeqState* state;
@@ -33,91 +26,14 @@ struct Seq2SeqModel::DecodeRow {
     int32_t token;
 };
 
-namespace {
-
-void apply_activation(Seq2SeqActivation act, float* x, int64_t n) {
-    switch (act) {
-        case Seq2SeqActivation::Relu:
-            for (int64_t i = 0; i < n; ++i) x[i] = std::max(x[i], 0.0f);
-            break;
-        case Seq2SeqActivation::GeluErf:
-            gelu_erf(x, n);
-            break;
-        case Seq2SeqActivation::GeluTanh:
-            gelu_tanh(x, n);
-            break;
-        case Seq2SeqActivation::Silu:
-            silu(x, n);
-            break;
-    }
-}
-
-// out: [T, d_model], x: [T, d_model] (may alias).
-void run_ffn(const Seq2SeqFfnWeights& f, Seq2SeqActivation act, float* out, const float* x, int64_t T) {
-    const int64_t F = f.up.out_features();
-    std::vector<float> up(T * F);  // [T, F]
-    f.up.forward(x, up.data(), T);
-    if (f.gated) {
-        std::vector<float> gate(T * F);  // [T, F]
-        f.gate.forward(x, gate.data(), T);
-        apply_activation(act, gate.data(), T * F);
-        mul(up.data(), up.data(), gate.data(), T * F);
-    } else {
-        apply_activation(act, up.data(), T * F);
-    }
-    f.down.forward(up.data(), out, T);
-}
-
-bool has(const Norm& n) {
-    return !n.weight.empty();
-}
-
-// Token embeddings (scaled) plus absolute positions; positions[t] is the position of row t.
-void embed(const Seq2SeqWeights& w, const Seq2SeqStackWeights& stack, std::span<const int32_t> tokens,
-           std::span<const int64_t> positions, float* x, int64_t D) {
-    const int64_t n_rows = w.embed_tokens.dim(0);
-    const bool has_positions = stack.positions.rank() == 2;  // T5 has none
-    std::vector<float> pos_row(has_positions ? D : 0);
-    for (size_t t = 0; t < tokens.size(); ++t) {
-        if (tokens[t] < 0 || tokens[t] >= n_rows)
-            throw Error("token id " + std::to_string(tokens[t]) + " outside the vocabulary [0, " +
-                        std::to_string(n_rows) + ")");
-        float* row = x + t * D;
-        embedding_row(w.embed_tokens, tokens[t], row);
-        if (w.embed_scale != 1.0f) scale(row, w.embed_scale, D);
-        if (has_positions) {
-            embedding_row(stack.positions, positions[t] + stack.position_offset, pos_row.data());
-            add(row, row, pos_row.data(), D);
-        }
-    }
-    if (has(stack.embed_norm)) stack.embed_norm.forward(x, x, static_cast<int64_t>(tokens.size()));
-}
-
-// x = sublayer(x, f): f reads its input from `in` and writes `out` ([T, D] scratch buffers).
-template <typename F>
-void sublayer(bool pre_norm, const Norm& norm, float* x, float* in, float* out, int64_t T, int64_t D, F&& f) {
-    if (pre_norm) {
-        norm.forward(in, x, T);
-        f(in, out);
-        add(x, x, out, T * D);
-    } else {
-        f(x, out);
-        add(x, x, out, T * D);
-        norm.forward(x, x, T);
-    }
-}
-
-}  // namespace
-
 Seq2SeqModel::Seq2SeqModel(Seq2SeqConfig config, std::unique_ptr<Seq2SeqWeights> weights)
     : config_(std::move(config)), weights_(std::move(weights)) {}
 
 Seq2SeqModel::~Seq2SeqModel() = default;
 
 std::unique_ptr<Seq2SeqModel> Seq2SeqModel::load(const ModelSource& source) {
-    if (source.format != SourceFormat::HuggingFace)
-        throw Error(
-            "encoder-decoder models load from Hugging Face folders only (GGUF T5 is not supported yet)")
+    if (!source.hf_config.is_object())  // HF folders, and GGUFs seen as one (formats/gguf_hf_view.h)
+        throw Error("encoder-decoder models load from Hugging Face folders or T5 / BART / Marian GGUF files")
             .file(source.path);
     Seq2SeqConfig config = seq2seq_config_from_hf(source.hf_config);
     if (!source.generation_config_path.empty()) {
@@ -130,80 +46,8 @@ std::unique_ptr<Seq2SeqModel> Seq2SeqModel::load(const ModelSource& source) {
     std::unique_ptr<Seq2SeqWeights> weights =
         config.arch == Seq2SeqArch::T5 ? load_t5_weights(source, config) : load_bart_weights(source, config);
     config.n_vocab = weights->lm_head.out_features();
+    pack_seq2seq_weights(*weights);  // once here, so no matmul packs or re-reads W in tiles per step
     return std::unique_ptr<Seq2SeqModel>(new Seq2SeqModel(std::move(config), std::move(weights)));
-}
-
-std::shared_ptr<const Seq2SeqEncoded> Seq2SeqModel::encode(std::span<const int32_t> source_ids) const {
-    const Seq2SeqConfig& c = config_;
-    const Seq2SeqWeights& w = *weights_;
-    const int64_t T = static_cast<int64_t>(source_ids.size()), D = c.d_model, H = c.n_head, hd = c.head_dim;
-    const int64_t inner = H * hd;
-    if (T == 0) throw Error("encode: empty source");
-    if (!c.positions_unbounded && T > c.max_source_positions)
-        throw Error("source of " + std::to_string(T) + " tokens is longer than the encoder allows (" +
-                    std::to_string(c.max_source_positions) + ")")
-            .hint("shorten the input or pass --truncate");
-    std::vector<int64_t> positions(T);
-    for (int64_t t = 0; t < T; ++t) positions[t] = t;
-    std::vector<float> x(T * D), in(T * D), out(T * D);                           // [T, D]
-    std::vector<float> q(T * inner), k(T * inner), v(T * inner), att(T * inner);  // [T, inner]
-    embed(w, w.encoder, source_ids, positions, x.data(), D);
-
-    // T5: bias[h][i][j] = relative_bias[bucket(j - i)][h], shared by every layer.  [H, T, T]
-    std::vector<float> bias;
-    if (!w.encoder.relative_bias.empty()) {
-        bias.resize(H * T * T);
-        for (int64_t i = 0; i < T; ++i)
-            for (int64_t j = 0; j < T; ++j) {
-                const int64_t b =
-                    t5_relative_bucket(j - i, true, w.relative_buckets, w.relative_max_distance);
-                for (int64_t h = 0; h < H; ++h)
-                    bias[(h * T + i) * T + j] = w.encoder.relative_bias[b * H + h];
-            }
-    }
-    for (int64_t l = 0; l < c.n_encoder_layers; ++l) {
-        const Seq2SeqLayerWeights& L = w.encoder.layers[l];
-        sublayer(
-            w.pre_norm, L.self_norm, x.data(), in.data(), out.data(), T, D, [&](const float* h_in, float* o) {
-                L.self.q.forward(h_in, q.data(), T);
-                L.self.k.forward(h_in, k.data(), T);
-                L.self.v.forward(h_in, v.data(), T);
-                parallel_for(T * H, attention_grain(T, hd), [&](int64_t begin, int64_t end) {
-                    std::vector<float> weights(T);
-                    for (int64_t item = begin; item < end; ++item) {
-                        const int64_t i = item / H, h = item % H;
-                        const KeyValueRun kv{k.data() + h * hd, v.data() + h * hd, inner, T};
-                        attend_row(att.data() + i * inner + h * hd, q.data() + i * inner + h * hd, kv, hd,
-                                   w.attention_scale, bias.empty() ? nullptr : bias.data() + (h * T + i) * T,
-                                   weights.data());
-                        if (attention_hook_)
-                            attention_hook_(Seq2SeqAttentionKind::EncoderSelf, l, h, i, weights);
-                    }
-                });
-                L.self.o.forward(att.data(), o, T);
-            });
-        sublayer(w.pre_norm, L.ffn_norm, x.data(), in.data(), out.data(), T, D,
-                 [&](const float* h_in, float* o) { run_ffn(L.ffn, w.activation, o, h_in, T); });
-    }
-    if (has(w.encoder.final_norm)) w.encoder.final_norm.forward(x.data(), x.data(), T);
-
-    auto enc = std::make_shared<Seq2SeqEncoded>();
-    enc->n_source = T;
-    enc->hidden = std::move(x);
-    enc->cross_k.resize(c.n_decoder_layers * H * T * hd);
-    enc->cross_v.resize(c.n_decoder_layers * H * T * hd);
-    for (int64_t l = 0; l < c.n_decoder_layers; ++l) {
-        const Seq2SeqAttentionWeights& A = w.decoder.layers[l].cross;
-        A.k.forward(enc->hidden.data(), k.data(), T);  // [T, inner]
-        A.v.forward(enc->hidden.data(), v.data(), T);
-        for (int64_t h = 0; h < H; ++h)  // -> [H, T, hd]
-            for (int64_t t = 0; t < T; ++t) {
-                const int64_t dst = ((l * H + h) * T + t) * hd;
-                std::copy_n(k.data() + t * inner + h * hd, hd, enc->cross_k.data() + dst);
-                std::copy_n(v.data() + t * inner + h * hd, hd, enc->cross_v.data() + dst);
-            }
-    }
-    return enc;
 }
 
 Seq2SeqState Seq2SeqModel::start(std::shared_ptr<const Seq2SeqEncoded> encoded,
@@ -279,9 +123,15 @@ void Seq2SeqModel::run_decoder(std::span<const DecodeRow> rows, float* logits,
         const size_t need = static_cast<size_t>((rows[r].pos + 1) * pos_stride);
         if (st.self_kv.size() < need) st.self_kv.resize(need);
     }
-    std::vector<float> x(R * D), in(R * D), out(R * D);                           // [R, D]
-    std::vector<float> q(R * inner), k(R * inner), v(R * inner), att(R * inner);  // [R, inner]
-    embed(w, w.decoder, tokens, positions, x.data(), D);
+    // Per-thread buffers kept between steps: decoding allocates nothing but K/V cache growth.
+    float* x = seq2seq_scratch<10>(R * D);        // [R, D]
+    float* in = seq2seq_scratch<11>(R * D);       // [R, D]
+    float* out = seq2seq_scratch<12>(R * D);      // [R, D]
+    float* q = seq2seq_scratch<13>(R * inner);    // [R, inner]
+    float* k = seq2seq_scratch<14>(R * inner);    // [R, inner]
+    float* v = seq2seq_scratch<15>(R * inner);    // [R, inner]
+    float* att = seq2seq_scratch<16>(R * inner);  // [R, inner]
+    seq2seq_embed(w, w.decoder, tokens, positions, x, D);
 
     // T5: bias[r][h][j] = relative_bias[bucket(j - pos_r)][h] for keys j <= pos_r.  [R, H, max_keys]
     std::vector<float> bias;
@@ -297,61 +147,57 @@ void Seq2SeqModel::run_decoder(std::span<const DecodeRow> rows, float* logits,
     }
     for (int64_t l = 0; l < L_n; ++l) {
         const Seq2SeqLayerWeights& L = w.decoder.layers[l];
-        sublayer(
-            w.pre_norm, L.self_norm, x.data(), in.data(), out.data(), R, D, [&](const float* h_in, float* o) {
-                L.self.q.forward(h_in, q.data(), R);
-                L.self.k.forward(h_in, k.data(), R);
-                L.self.v.forward(h_in, v.data(), R);
-                for (int64_t r = 0; r < R; ++r) {  // append this layer's K/V at each row's position
-                    float* dst = rows[r].state->self_kv.data() + rows[r].pos * pos_stride + l * 2 * inner;
-                    std::copy_n(k.data() + r * inner, inner, dst);
-                    std::copy_n(v.data() + r * inner, inner, dst + inner);
+        seq2seq_sublayer(w.pre_norm, L.self_norm, x, in, out, R, D, [&](const float* h_in, float* o) {
+            L.self.q.forward(h_in, q, R);
+            L.self.k.forward(h_in, k, R);
+            L.self.v.forward(h_in, v, R);
+            for (int64_t r = 0; r < R; ++r) {  // append this layer's K/V at each row's position
+                float* dst = rows[r].state->self_kv.data() + rows[r].pos * pos_stride + l * 2 * inner;
+                std::copy_n(k + r * inner, inner, dst);
+                std::copy_n(v + r * inner, inner, dst + inner);
+            }
+            parallel_for(R * H, seq2seq_attention_grain(max_keys, hd), [&](int64_t begin, int64_t end) {
+                float* weights = seq2seq_scratch<17>(max_keys);  // [keys]
+                for (int64_t item = begin; item < end; ++item) {
+                    const int64_t r = item / H, h = item % H;
+                    const float* base = rows[r].state->self_kv.data() + l * 2 * inner + h * hd;
+                    const KeyValueRun kv{base, base + inner, pos_stride, rows[r].pos + 1};
+                    attend_row(att + r * inner + h * hd, q + r * inner + h * hd, kv, hd, w.attention_scale,
+                               bias.empty() ? nullptr : bias.data() + (r * H + h) * max_keys, weights);
+                    if (attention_hook_)
+                        attention_hook_(Seq2SeqAttentionKind::DecoderSelf, l, h, rows[r].pos,
+                                        std::span<const float>(weights, kv.n));
                 }
-                parallel_for(R * H, attention_grain(max_keys, hd), [&](int64_t begin, int64_t end) {
-                    std::vector<float> weights(max_keys);
-                    for (int64_t item = begin; item < end; ++item) {
-                        const int64_t r = item / H, h = item % H;
-                        const float* base = rows[r].state->self_kv.data() + l * 2 * inner + h * hd;
-                        const KeyValueRun kv{base, base + inner, pos_stride, rows[r].pos + 1};
-                        attend_row(att.data() + r * inner + h * hd, q.data() + r * inner + h * hd, kv, hd,
-                                   w.attention_scale,
-                                   bias.empty() ? nullptr : bias.data() + (r * H + h) * max_keys,
-                                   weights.data());
-                        if (attention_hook_)
-                            attention_hook_(Seq2SeqAttentionKind::DecoderSelf, l, h, rows[r].pos,
-                                            std::span<const float>(weights.data(), kv.n));
-                    }
-                });
-                L.self.o.forward(att.data(), o, R);
             });
-        sublayer(w.pre_norm, L.cross_norm, x.data(), in.data(), out.data(), R, D,
-                 [&](const float* h_in, float* o) {
-                     L.cross.q.forward(h_in, q.data(), R);
-                     parallel_for(R * H, attention_grain(max_keys, hd), [&](int64_t begin, int64_t end) {
-                         std::vector<float> weights(max_keys);
-                         for (int64_t item = begin; item < end; ++item) {
-                             const int64_t r = item / H, h = item % H;
-                             const Seq2SeqEncoded& enc = *rows[r].state->encoded;
-                             const int64_t S = enc.n_source, off = ((l * H) + h) * S * hd;
-                             const KeyValueRun kv{enc.cross_k.data() + off, enc.cross_v.data() + off, hd, S};
-                             attend_row(att.data() + r * inner + h * hd, q.data() + r * inner + h * hd, kv,
-                                        hd, w.attention_scale, nullptr, weights.data());
-                             if (attention_hook_)
-                                 attention_hook_(Seq2SeqAttentionKind::Cross, l, h, rows[r].pos,
-                                                 std::span<const float>(weights.data(), S));
-                         }
-                     });
-                     L.cross.o.forward(att.data(), o, R);
-                 });
-        sublayer(w.pre_norm, L.ffn_norm, x.data(), in.data(), out.data(), R, D,
-                 [&](const float* h_in, float* o) { run_ffn(L.ffn, w.activation, o, h_in, R); });
+            L.self.o.forward(att, o, R);
+        });
+        seq2seq_sublayer(w.pre_norm, L.cross_norm, x, in, out, R, D, [&](const float* h_in, float* o) {
+            L.cross.q.forward(h_in, q, R);
+            parallel_for(R * H, seq2seq_attention_grain(max_keys, hd), [&](int64_t begin, int64_t end) {
+                float* weights = seq2seq_scratch<17>(max_keys);  // [keys]
+                for (int64_t item = begin; item < end; ++item) {
+                    const int64_t r = item / H, h = item % H;
+                    const Seq2SeqEncoded& enc = *rows[r].state->encoded;
+                    const int64_t S = enc.n_source, off = ((l * H) + h) * S * hd;
+                    const KeyValueRun kv{enc.cross_k.data() + off, enc.cross_v.data() + off, hd, S};
+                    attend_row(att + r * inner + h * hd, q + r * inner + h * hd, kv, hd, w.attention_scale,
+                               nullptr, weights);
+                    if (attention_hook_)
+                        attention_hook_(Seq2SeqAttentionKind::Cross, l, h, rows[r].pos,
+                                        std::span<const float>(weights, S));
+                }
+            });
+            L.cross.o.forward(att, o, R);
+        });
+        seq2seq_sublayer(w.pre_norm, L.ffn_norm, x, in, out, R, D,
+                         [&](const float* h_in, float* o) { seq2seq_ffn(L.ffn, w.activation, o, h_in, R); });
     }
     // Gather the rows that want logits: [n_out, D].
     const int64_t n_out = static_cast<int64_t>(logit_rows.size());
-    for (int64_t i = 0; i < n_out; ++i) std::copy_n(x.data() + logit_rows[i] * D, D, in.data() + i * D);
-    if (has(w.decoder.final_norm)) w.decoder.final_norm.forward(in.data(), in.data(), n_out);
-    if (w.lm_head_scale != 1.0f) scale(in.data(), w.lm_head_scale, n_out * D);
-    w.lm_head.forward(in.data(), logits, n_out);  // [n_out, n_vocab]
+    for (int64_t i = 0; i < n_out; ++i) std::copy_n(x + logit_rows[i] * D, D, in + i * D);
+    if (seq2seq_has_norm(w.decoder.final_norm)) w.decoder.final_norm.forward(in, in, n_out);
+    if (w.lm_head_scale != 1.0f) scale(in, w.lm_head_scale, n_out * D);
+    w.lm_head.forward(in, logits, n_out);  // [n_out, n_vocab]
     if (!w.final_logits_bias.empty())
         for (int64_t i = 0; i < n_out; ++i)
             add(logits + i * c.n_vocab, logits + i * c.n_vocab, w.final_logits_bias.data(), c.n_vocab);

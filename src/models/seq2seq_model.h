@@ -105,6 +105,12 @@ class Seq2SeqModel {
     // longer than max_source_positions.
     std::shared_ptr<const Seq2SeqEncoded> encode(std::span<const int32_t> source_ids) const;
 
+    // Several sources through the encoder together: their rows are stacked so every linear runs once over
+    // all of them (attention stays within each source). Equal to encode() on each up to f32 rounding; throws
+    // as encode() does, naming no partial result.
+    std::vector<std::shared_ptr<const Seq2SeqEncoded>> encode_batch(
+        std::span<const std::vector<int32_t>> sources) const;
+
     // A fresh hypothesis over `encoded` with room for max_target_len target positions (decoder start token
     // included). Throws when max_target_len exceeds max_target_positions (BART, Marian).
     Seq2SeqState start(std::shared_ptr<const Seq2SeqEncoded> encoded, int64_t max_target_len) const;

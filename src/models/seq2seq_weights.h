@@ -9,6 +9,7 @@
 #include <string>
 #include "models/seq2seq_model.h"
 
+#include "kernels/cpu/packed_matmul.h"
 #include "nn/linear.h"
 #include "nn/norm.h"
 #include "tensor/tensor.h"
@@ -21,14 +22,33 @@ enum class Seq2SeqActivation { Relu, GeluErf, GeluTanh, Silu };
 // loom::Error naming `config_key` for any other.
 Seq2SeqActivation seq2seq_activation_named(const std::string& name, const char* config_key);
 
+// A Linear plus, where packed_matmul runs (AVX-512, float weights), its weight repacked once at load
+// (kernels/cpu/packed_matmul.h): every forward then skips the per-call packing or in-place row tiles, which
+// is what batched decoding (M = sentences x beams) spends most of its time in.
+struct Seq2SeqLinear {
+    Linear linear;
+    PackedWeight packed;  // empty: forward() runs linear.forward
+
+    Seq2SeqLinear() = default;
+    Seq2SeqLinear(Linear l) : linear(std::move(l)) {}  // NOLINT: the architecture files assign Linears
+
+    int64_t in_features() const { return linear.in_features(); }
+    int64_t out_features() const { return linear.out_features(); }
+    // y: [M, out] = x: [M, in] W^T (+ bias).
+    void forward(const float* x, float* y, int64_t M) const;
+    // Packs the weight when packed_matmul_available() for its dtype; no-op otherwise.
+    void pack();
+};
+
 struct Seq2SeqAttentionWeights {
-    Linear q, k, v;  // [n_head * head_dim, d_model]
-    Linear o;        // [d_model, n_head * head_dim]
+    Seq2SeqLinear q, k, v;  // [n_head * head_dim, d_model]
+    Seq2SeqLinear o;        // [d_model, n_head * head_dim]
 };
 
 // Plain: down(act(up(x)));  gated (T5 v1.1): down(act(gate(x)) * up(x)).
 struct Seq2SeqFfnWeights {
-    Linear up, gate, down;  // up, gate: [n_ff, d_model]; down: [d_model, n_ff]; gate empty when not gated
+    Seq2SeqLinear up, gate,
+        down;  // up, gate: [n_ff, d_model]; down: [d_model, n_ff]; gate empty when not gated
     bool gated = false;
 };
 
@@ -59,10 +79,13 @@ struct Seq2SeqWeights {
     float attention_scale = 1.0f;  // T5 folds 1/sqrt(head_dim) into its weights: 1; else head_dim^-0.5
     int64_t relative_buckets = 0;  // T5 relative_attention_num_buckets
     int64_t relative_max_distance = 0;
-    Linear lm_head;                        // [n_vocab, d_model]
+    Seq2SeqLinear lm_head;                 // [n_vocab, d_model]
     float lm_head_scale = 1.0f;            // T5 with tied embeddings: d_model^-0.5 on the decoder output
     std::vector<float> final_logits_bias;  // [n_vocab] (BART, Marian) or empty
 };
+
+// Packs every linear of `w` (Seq2SeqLinear::pack), the work split over threads by pack_weight.
+void pack_seq2seq_weights(Seq2SeqWeights& w);
 
 // The architecture files.
 std::unique_ptr<Seq2SeqWeights> load_t5_weights(const ModelSource& source, Seq2SeqConfig& config);
