@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "convert/encdec_to_gguf.h"
 #include "convert/hf_metadata.h"
 #include "convert/hf_tensor_map.h"
 #include "convert/tokenizer_to_gguf.h"
@@ -46,19 +47,32 @@ void write_tokenizer(GgufWriter& writer, const ModelSource& source, const Conver
 
 }  // namespace
 
+bool is_convertible_model_type(const std::string& t) {
+    for (const char* decoder : {"llama", "mistral", "qwen2", "gpt2", "bloom"})
+        if (t == decoder) return true;
+    return is_encdec_convert_type(t);
+}
+
 ConvertReport convert_hf_to_gguf(const std::string& folder, const std::string& out_path,
                                  const ConvertOptions& options) {
     ModelSource source = open_model_source(folder);
     if (source.format != SourceFormat::HuggingFace)
         throw Error("convert reads a Hugging Face model folder (config.json + safetensors)").file(folder);
+    std::string name = options.model_name;
+    if (name.empty()) name = fs::path(folder).lexically_normal().filename().string();
+    if (name.empty()) name = fs::path(folder).lexically_normal().parent_path().filename().string();
+    if (!is_convertible_model_type(source.architecture))
+        throw Error("loom convert does not support model_type '" + source.architecture + "'")
+            .file(folder)
+            .hint(std::string("supported: ") + kConvertibleModelTypes);
+    if (is_encdec_convert_type(source.architecture))
+        return convert_encdec_to_gguf(source, out_path, options, name);
+
     const HfArchInfo arch = hf_arch_info(source.hf_config);
     ConvertReport report;
     report.architecture = arch.gguf_arch;
 
     GgufWriter writer;
-    std::string name = options.model_name;
-    if (name.empty()) name = fs::path(folder).lexically_normal().filename().string();
-    if (name.empty()) name = fs::path(folder).lexically_normal().parent_path().filename().string();
     write_hf_hyperparameters(writer, source.hf_config, arch, name);
     writer.set("general.file_type", GgufValue::u32(gguf_file_type(options.type)));
     if (dtype_info(options.type).quantized) writer.set("general.quantization_version", GgufValue::u32(2));

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/mapped_file.h"
 #include "formats/gguf.h"
+#include "formats/gguf_hf_view.h"
 #include "formats/safetensors.h"
 
 namespace loom {
@@ -29,6 +30,7 @@ ModelSource open_gguf(const std::string& path, std::shared_ptr<MappedFile> mappe
     source.gguf = GgufFile::parse(mapped->bytes(), mapped, path);
     source.weights = source.gguf->weights();
     source.architecture = source.gguf->get_string("general.architecture").value_or("");
+    apply_gguf_hf_view(source);  // BERT / T5 / BART families: their Hugging Face spelling
     return source;
 }
 
@@ -95,6 +97,7 @@ ModelSource open_hf_folder(const std::string& path) {
         if (source.sentencepiece_model_path.empty())
             source.sentencepiece_model_path = existing_file(folder, name);
     source.generation_config_path = existing_file(folder, "generation_config.json");
+    source.side_files_dir = path;
     return source;
 }
 

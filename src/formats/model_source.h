@@ -23,15 +23,21 @@ struct ModelSource {
     WeightMap weights;
     std::string architecture;  // GGUF general.architecture, or HF config.json model_type ("llama", "gpt2", ...)
 
-    // Exactly one of these is set, by format:
+    // One of these is set, by format; both for a GGUF of an encoder / encoder-decoder model, which is seen
+    // as the folder it came from (formats/gguf_hf_view.h: architecture is then the config's model_type,
+    // weights carry Hugging Face names, and the paths below point at the GGUF's unpacked files):
     std::shared_ptr<const GgufFile> gguf;  // GGUF metadata (tokenizer.ggml.*, <arch>.* hyperparameters)
     nlohmann::json hf_config;              // HF config.json
 
-    // HF folders only ("" where absent):
+    // "" where absent:
     std::string tokenizer_json_path;
     std::string tokenizer_config_path;
     std::string sentencepiece_model_path;
     std::string generation_config_path;
+
+    // The folder holding the side files above (pooling config, Marian's source.spm / vocab.json, ...): the
+    // folder itself, or where a GGUF's carried copies were unpacked (formats/gguf_hf_files.h); "" for none.
+    std::string side_files_dir;
 };
 
 // Throws loom::Error with the path and what is wrong (missing file, bad header, unknown dtype, ...).

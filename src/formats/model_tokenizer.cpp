@@ -175,7 +175,9 @@ ModelTokenizer from_hf_folder(const ModelSource& source) {
 
 ModelTokenizer load_model_tokenizer_with_info(const ModelSource& source) {
     try {
-        if (source.format == SourceFormat::Gguf) {
+        // A GGUF carrying its folder's tokenizer files (formats/gguf_hf_view.h) reads them as the folder did.
+        const bool carried = !source.tokenizer_json_path.empty() || !source.sentencepiece_model_path.empty();
+        if (source.format == SourceFormat::Gguf && !carried) {
             if (!source.gguf) throw Error("GGUF model source without its metadata");
             return from_gguf(*source.gguf);
         }

@@ -10,7 +10,7 @@ namespace loom {
 std::unique_ptr<EncoderRunner> EncoderRunner::open(const std::string& path, EncoderInputOptions options) {
     std::unique_ptr<EncoderRunner> r(new EncoderRunner());
     r->source_ = open_model_source(path);
-    if (r->source_.format != SourceFormat::HuggingFace || !is_encoder_model_type(r->source_.architecture))
+    if (!r->source_.hf_config.is_object() || !is_encoder_model_type(r->source_.architecture))
         throw Error("not an encoder model (model_type '" + r->source_.architecture + "')")
             .file(path)
             .hint("encoder tasks take a Hugging Face folder of a BERT, RoBERTa or DistilBERT model");

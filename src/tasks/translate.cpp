@@ -16,7 +16,7 @@ namespace {
 
 // Marian's pair from its tokenizer_config.json (source_lang / target_lang) or its name ("opus-mt-en-de").
 std::pair<std::string, std::string> marian_pair(const ModelSource& source, const Seq2SeqConfig& config) {
-    const std::filesystem::path cfg = std::filesystem::path(source.path) / "tokenizer_config.json";
+    const std::filesystem::path cfg = std::filesystem::path(source.side_files_dir) / "tokenizer_config.json";
     if (std::ifstream in(cfg); in) {
         const auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
         if (j.is_object() && j.contains("source_lang") && j.contains("target_lang") &&
@@ -52,7 +52,7 @@ std::unique_ptr<Seq2SeqTextPipeline> Seq2SeqTextPipeline::open(const std::string
     p->source_ = open_model_source(path);
     p->model_ = Seq2SeqModel::load(p->source_);
     if (p->model_->config().arch == Seq2SeqArch::Marian) {
-        p->marian_ = MarianTokenizer::load(path);
+        p->marian_ = MarianTokenizer::load(p->source_.side_files_dir);  // a GGUF's unpacked copies
         std::tie(p->from_, p->to_) = marian_pair(p->source_, p->model_->config());
     } else {
         p->tokenizer_ = std::make_unique<ModelTokenizer>(load_model_tokenizer_with_info(p->source_));

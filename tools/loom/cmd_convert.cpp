@@ -1,5 +1,6 @@
-// `loom convert HF_FOLDER -o model.gguf [--type f16]`: a Hugging Face folder (llama, mistral, qwen2, gpt2,
-// bloom) as one GGUF file, tokenizer included, matrices stored as --type.
+// `loom convert HF_FOLDER -o model.gguf [--type f16]`: a Hugging Face folder (decoders: llama, mistral,
+// qwen2, gpt2, bloom; encoders: the BERT family; encoder-decoders: T5, BART, mBART, Marian) as one GGUF file,
+// tokenizer included, matrices stored as --type.
 #include <cstdio>
 #include <memory>
 #include <string>
