@@ -161,7 +161,7 @@ int run(const AttentionArgs& a) {
     return 0;
 }
 
-CommandRegistrar registrar(
+CommandRegistrar attention_registrar(
     {"attention", "attention maps of every layer and head: JSON (bertviz), PNG heatmaps, an HTML page",
      [](CLI::App& sub) -> std::function<int()> {
          auto a = std::make_shared<AttentionArgs>();

@@ -98,7 +98,7 @@ int run(const BenchOptions& o) {
     return 0;
 }
 
-CommandRegistrar registrar(
+CommandRegistrar bench_registrar(
     {"bench", "measure prompt processing (pp) and generation (tg) tokens/s",
      [](CLI::App& app) -> std::function<int()> {
          auto o = std::make_shared<BenchOptions>();

@@ -63,7 +63,7 @@ int run(ChatOptions& o) {
     return 0;
 }
 
-CommandRegistrar registrar({"chat", "chat with an instruction-tuned model (one user turn per stdin line)",
+CommandRegistrar chat_registrar({"chat", "chat with an instruction-tuned model (one user turn per stdin line)",
                             [](CLI::App& app) -> std::function<int()> {
                                 auto o = std::make_shared<ChatOptions>();
                                 o->gen.n_predict = 256;

@@ -35,7 +35,7 @@ int run_convert(const ConvertArgs& args) {
     return 0;
 }
 
-CommandRegistrar registrar(
+CommandRegistrar convert_registrar(
     {"convert", "write a Hugging Face model folder as a GGUF file",
      [](CLI::App& sub) -> std::function<int()> {
          auto args = std::make_shared<ConvertArgs>();

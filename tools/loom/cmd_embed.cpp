@@ -46,7 +46,7 @@ int run_embed(const EmbedArgs& a) {
     return 0;
 }
 
-CommandRegistrar registrar(
+CommandRegistrar embed_registrar(
     {"embed", "sentence embeddings of texts (JSON lines) with an encoder model",
      [](CLI::App& sub) -> std::function<int()> {
          auto a = std::make_shared<EmbedArgs>();

@@ -26,7 +26,7 @@ int run_fill_mask(const FillMaskArgs& a) {
     return 0;
 }
 
-CommandRegistrar registrar(
+CommandRegistrar fill_mask_registrar(
     {"fill-mask", "predict the masked token(s) of a text with a masked-LM encoder",
      [](CLI::App& sub) -> std::function<int()> {
          auto a = std::make_shared<FillMaskArgs>();

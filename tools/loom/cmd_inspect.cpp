@@ -223,7 +223,7 @@ json memory_json(const MemoryEstimate& e) {
     return j;
 }
 
-CommandRegistrar registrar(
+CommandRegistrar inspect_registrar(
     {"inspect", "show a model's architecture, hyperparameters, tokenizer and tensors",
      [](CLI::App& sub) -> std::function<int()> {
          auto path = std::make_shared<std::string>();

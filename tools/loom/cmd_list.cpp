@@ -49,7 +49,7 @@ int run_list(const ListArgs& args) {
     return 0;
 }
 
-CommandRegistrar registrar({"list", "list the models in the local store",
+CommandRegistrar list_registrar({"list", "list the models in the local store",
                             [](CLI::App& sub) -> std::function<int()> {
                                 auto args = std::make_shared<ListArgs>();
                                 sub.add_option("--store", args->store,

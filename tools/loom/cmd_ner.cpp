@@ -62,7 +62,7 @@ int run_ner(const NerArgs& a) {
     return 0;
 }
 
-CommandRegistrar registrar(
+CommandRegistrar ner_registrar(
     {"ner", "named entities (token classification) in a text, as JSON",
      [](CLI::App& sub) -> std::function<int()> {
          auto a = std::make_shared<NerArgs>();

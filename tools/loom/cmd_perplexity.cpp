@@ -49,7 +49,7 @@ int run_perplexity(const PerplexityArgs& args) {
     return 0;
 }
 
-CommandRegistrar registrar({"perplexity", "perplexity of a model on a text file (compare quantized types)",
+CommandRegistrar perplexity_registrar({"perplexity", "perplexity of a model on a text file (compare quantized types)",
                             [](CLI::App& sub) -> std::function<int()> {
                                 auto args = std::make_shared<PerplexityArgs>();
                                 sub.add_option("-m,--model", args->model, "model (.gguf or HF folder)");

@@ -28,7 +28,7 @@ int run_pull(const PullArgs& args) {
     return 0;
 }
 
-CommandRegistrar registrar(
+CommandRegistrar pull_registrar(
     {"pull", "download a model from the Hugging Face hub into the local store",
      [](CLI::App& sub) -> std::function<int()> {
          auto args = std::make_shared<PullArgs>();

@@ -37,7 +37,7 @@ int run_quantize(const QuantizeArgs& args) {
     return 0;
 }
 
-CommandRegistrar registrar({"quantize",
+CommandRegistrar quantize_registrar({"quantize",
                             "re-encode a GGUF model to another type (q8_0, q4_0, q4_k, q6_k, ...)",
                             [](CLI::App& sub) -> std::function<int()> {
                                 auto args = std::make_shared<QuantizeArgs>();

@@ -14,7 +14,7 @@ struct RmArgs {
     std::string name, store;
 };
 
-CommandRegistrar registrar(
+CommandRegistrar rm_registrar(
     {"rm", "remove a pulled model from the local store", [](CLI::App& sub) -> std::function<int()> {
          auto args = std::make_shared<RmArgs>();
          sub.add_option("name", args->name, "hf:ORG/REPO or hf:ORG/REPO:FILE")->required();

@@ -110,7 +110,7 @@ int run(RunOptions& o) {
     return 0;
 }
 
-CommandRegistrar registrar({"run", "complete a prompt with a decoder model (streams to stdout)",
+CommandRegistrar run_registrar({"run", "complete a prompt with a decoder model (streams to stdout)",
                             [](CLI::App& app) -> std::function<int()> {
                                 auto o = std::make_shared<RunOptions>();
                                 o->gen.add_to(app);

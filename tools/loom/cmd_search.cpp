@@ -38,7 +38,7 @@ int run_search(const SearchArgs& a) {
     return 0;
 }
 
-CommandRegistrar registrar(
+CommandRegistrar search_registrar(
     {"search", "semantic search: rank corpus lines by cosine similarity to a query",
      [](CLI::App& sub) -> std::function<int()> {
          auto a = std::make_shared<SearchArgs>();

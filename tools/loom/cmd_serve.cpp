@@ -91,7 +91,7 @@ int run(ServeOptions& o) {
     });
 }
 
-CommandRegistrar registrar(
+CommandRegistrar serve_registrar(
     {"serve", "OpenAI-compatible HTTP server (completions, chat, embeddings) with a web playground",
      [](CLI::App& app) -> std::function<int()> {
          auto o = std::make_shared<ServeOptions>();

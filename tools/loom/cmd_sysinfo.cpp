@@ -8,7 +8,7 @@
 namespace loom::cli {
 namespace {
 
-CommandRegistrar registrar({"sysinfo", "print CPU features and the kernel variant loom will use",
+CommandRegistrar sysinfo_registrar({"sysinfo", "print CPU features and the kernel variant loom will use",
                             [](CLI::App&) -> std::function<int()> {
                                 return [] {
                                     std::printf("cpu features: %s\n", cpu_features().describe().c_str());

@@ -13,11 +13,6 @@ namespace loom::jinja {
 
 namespace {
 
-Value arg_or(const CallArgs& args, size_t index, const std::string& name, Value fallback) {
-    const Value* v = args.get(index, name);
-    return v ? *v : fallback;
-}
-
 // Python int(str): optional sign, digits, surrounding whitespace, underscores between digits.
 std::optional<int64_t> parse_int(const std::string& s) {
     std::string t = text::strip(s, nullptr, true, true);

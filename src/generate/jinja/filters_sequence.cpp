@@ -11,11 +11,6 @@ namespace loom::jinja {
 
 namespace {
 
-Value arg_or(const CallArgs& args, size_t index, const std::string& name, Value fallback) {
-    const Value* v = args.get(index, name);
-    return v ? *v : fallback;
-}
-
 // jinja2's attribute getter: "a.b.0" walks dict keys and integer indices.
 Value lookup_path(const Value& item, const std::string& path) {
     Value cur = item;
