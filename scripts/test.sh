@@ -18,7 +18,7 @@ ctest --test-dir build --output-on-failure -j "$jobs"
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build (clang, with the libFuzzer targets) and tests"
 # One clang build serves the sanitizer tests and the fuzz targets. Warnings are enforced by the GCC build above.
 CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -g1" \
-    -DLOOM_SANITIZE=ON -DLOOM_FUZZ=ON -DLOOM_WERROR=OFF >/dev/null
+    -DLOOM_SANITIZE=ON -DLOOM_FUZZ=ON -DLOOM_WERROR=OFF -DLOOM_UNITY_BUILD=ON >/dev/null
 cmake --build build-asan
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
     ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE slow
