@@ -93,6 +93,8 @@ def main():
     ap.add_argument("--tokens", type=int, default=48, help="target tokens per sentence")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run every engine this many times, interleaved, and report each one's fastest run")
     ap.add_argument("--engines", default="loom,transformers,ctranslate2",
                     help="comma-separated subset to run (the full table needs all three)")
     args = ap.parse_args()
@@ -107,18 +109,24 @@ def main():
             model = os.path.join(tmp, "marian-bench")
         results = {}
         load_before = os.getloadavg()
-        if "loom" in engines:
-            loom_sec, loom_whole, loom_out = run_loom(args.loom, model, texts, args.tokens, args.threads,
-                                                      args.batch)
-            results["loom"] = (loom_sec, loom_out)
-            results["loom (command)"] = (loom_whole, loom_out)
-        if "transformers" in engines:
-            results["transformers"] = run_hf(model, texts, args.tokens, args.threads, args.batch)
-        if "ctranslate2" in engines:
-            results["ctranslate2"] = run_ct2(model, texts, args.tokens, args.threads, args.batch, tmp)
+
+        def keep_best(name, sec, outs):  # the fastest of the repeats: the least disturbed by other load
+            if name not in results or sec < results[name][0]:
+                results[name] = (sec, outs)
+
+        for _ in range(args.repeat):  # engines interleaved, so a load change hits all of them alike
+            if "loom" in engines:
+                loom_sec, loom_whole, loom_out = run_loom(args.loom, model, texts, args.tokens, args.threads,
+                                                          args.batch)
+                keep_best("loom", loom_sec, loom_out)
+                keep_best("loom (command)", loom_whole, loom_out)
+            if "transformers" in engines:
+                keep_best("transformers", *run_hf(model, texts, args.tokens, args.threads, args.batch))
+            if "ctranslate2" in engines:
+                keep_best("ctranslate2", *run_ct2(model, texts, args.tokens, args.threads, args.batch, tmp))
         load_after = os.getloadavg()
     print(f"{args.sentences} sentences x {args.tokens} target tokens, batch {args.batch}, {args.threads} threads, "
-          f"greedy, f32; load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
+          f"greedy, f32, best of {args.repeat}; load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
     print(f"{'engine':14s} {'seconds':>8s} {'target tok/s':>13s}")
     for name, (sec, _) in results.items():
         ratio = f"{results['ctranslate2'][0] / sec:5.2f}x CTranslate2" if "ctranslate2" in results else ""

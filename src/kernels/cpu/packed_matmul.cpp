@@ -30,18 +30,19 @@ PackedWeight pack_weight(const Tensor& W) {
     if (!data) throw std::bad_alloc();
     p.panels = std::shared_ptr<float[]>(data, [](float* f) { std::free(f); });
     parallel_for(n_panels, 1, [&](int64_t b, int64_t e) {
-        std::vector<float> row(p.K);  // [K] one W row as f32
+        std::vector<float> rows(P * p.K, 0.0f);  // [P, K]: the panel's W rows as f32 (zero past N)
         for (int64_t t = b; t < e; ++t) {
-            float* panel = data + t * p.K * P;  // [K][P]
             for (int64_t j = 0; j < P; ++j) {
                 const int64_t n = t * P + j;
                 if (n < p.N) {
-                    dequantize_row(W.dtype(), W.row_ptr(n), row.data(), p.K);
+                    dequantize_row(W.dtype(), W.row_ptr(n), rows.data() + j * p.K, p.K);
                 } else {
-                    std::fill(row.begin(), row.end(), 0.0f);
+                    std::fill_n(rows.data() + j * p.K, p.K, 0.0f);
                 }
-                for (int64_t k = 0; k < p.K; ++k) panel[k * P + j] = row[k];
             }
+            float* panel = data + t * p.K * P;  // [K][P], written in order
+            for (int64_t k = 0; k < p.K; ++k)
+                for (int64_t j = 0; j < P; ++j) panel[k * P + j] = rows[j * p.K + k];
         }
     });
     return p;
