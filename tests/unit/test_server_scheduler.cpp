@@ -1,8 +1,10 @@
 // The scheduler against plain one-sequence greedy decoding: several jobs running together (continuous
 // batching, prompts prefilled in small chunks, jobs of different lengths joining and leaving) must produce
 // exactly the tokens each prompt gives alone. Also: a full queue refuses, cancelled and timed-out jobs end
-// with their reason. Tiny random LLaMA (scripts/goldens/write_tiny_weights.py) + the LLaMA-3 tokenizer (its
-// ids 0..255 cover the tiny model's vocabulary).
+// with their reason; run_exclusive runs a task on the scheduler thread between steps (running jobs unchanged,
+// exceptions passed back, refused after shutdown starts). Tiny random LLaMA
+// (scripts/goldens/write_tiny_weights.py) + the LLaMA-3 tokenizer (its ids 0..255 cover the tiny model's
+// vocabulary).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,8 +13,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "core/error.h"
 #include "formats/model_source.h"
 #include "generate/session.h"
 #include "models/decoder_model.h"
@@ -178,6 +182,37 @@ TEST(ServerScheduler, StopStringEndsTheJobAndIsNotEmitted) {
     EXPECT_EQ(finish, "stop");
     EXPECT_EQ(text.find(stop), std::string::npos);  // the stop string itself is never emitted
     EXPECT_LE(n_tokens, k + 1);                     // it ended at (or before) that token
+}
+
+TEST(ServerScheduler, ExclusiveTaskRunsBetweenStepsAndLeavesJobsUnchanged) {
+    Fixture& f = fixture();
+    Metrics metrics;
+    Scheduler scheduler(*f.model, *f.tokenizer, {}, SchedulerConfig{2, 128, 4, 8}, metrics);
+    const std::vector<int32_t> prompt = {3, 1, 4, 1, 5, 9, 2, 6};
+    // References first: once the job runs, only the scheduler thread may touch the model.
+    const std::vector<int32_t> job_alone = greedy_alone(*f.model, prompt, 40);
+    const std::vector<int32_t> task_alone = greedy_alone(*f.model, {7, 7, 7}, 3);
+    auto channel = std::make_shared<EventChannel>();
+    ASSERT_EQ(scheduler.submit({std::make_shared<Job>(greedy_spec(prompt, 40), channel, 0)}),
+              Scheduler::Admission::Accepted);
+    // Meanwhile: tasks that run the model themselves (as attention recording does) on the scheduler thread.
+    const std::thread::id caller = std::this_thread::get_id();
+    std::vector<int32_t> inside;
+    for (int i = 0; i < 3; ++i)
+        scheduler.run_exclusive([&](DecoderModel& model) {
+            EXPECT_NE(std::this_thread::get_id(), caller);
+            EXPECT_EQ(&model, f.model.get());
+            inside = greedy_alone(model, {7, 7, 7}, 3);
+        });
+    EXPECT_EQ(inside, task_alone);
+    Collected c = collect(*channel, 1);
+    EXPECT_EQ(c.finish[0], "length");
+    EXPECT_EQ(c.tokens[0], job_alone);
+    EXPECT_THROW(scheduler.run_exclusive([](DecoderModel&) { throw std::runtime_error("task failed"); }),
+                 std::runtime_error);
+    EXPECT_TRUE(scheduler.idle());
+    scheduler.stop_accepting();
+    EXPECT_THROW(scheduler.run_exclusive([](DecoderModel&) {}), Error);
 }
 
 }  // namespace
