@@ -74,8 +74,8 @@ void apply_activation(EncoderActivation act, float* x, int64_t n) {
 }
 
 std::unique_ptr<EncoderModel> EncoderModel::load(const ModelSource& source) {
-    if (!source.hf_config.is_object())  // HF folders, and GGUFs seen as one (formats/gguf_hf_view.h)
-        throw Error("encoder models are read from Hugging Face folders or GGUF files of `loom convert`")
+    if (source.format != SourceFormat::HuggingFace)
+        throw Error("encoder models are read from Hugging Face folders (config.json + safetensors)")
             .file(source.path);
     std::unique_ptr<EncoderModel> m(new EncoderModel());
     m->config_ = encoder_config_from_hf(source.hf_config);
@@ -186,18 +186,19 @@ std::vector<float> EncoderModel::forward(const EncoderBatch& b,
     std::vector<float> x(static_cast<size_t>(M * H));  // [M, H] residual stream
     embed(b, x.data());
 
-    // Fast path: right-padded sequences, no attention-map observer. Padded query rows are computed (keys
-    // only over the real tokens), as PyTorch does.
+    // Fast path: right-padded sequences (the observer, if any, sees the weights of the same kernels). Padded
+    // query rows are computed (keys only over the real tokens), as PyTorch does.
     const std::vector<int64_t> lengths = right_padded_lengths(mask, B, T);
     const bool hook = weights_hook && *weights_hook;
-    if (!hook && std::find(lengths.begin(), lengths.end(), -1) == lengths.end()) {
+    if (std::find(lengths.begin(), lengths.end(), -1) == lengths.end()) {
         std::vector<EncoderSpan> spans;
         for (int64_t s = 0; s < B; ++s) spans.push_back({s * T, T, lengths[static_cast<size_t>(s)]});
-        run_encoder_layers(config_, layers_, packed_layers(), x.data(), M, spans);
+        run_encoder_layers(config_, layers_, packed_layers(), x.data(), M, spans,
+                           hook ? weights_hook : nullptr, T);
         return x;
     }
 
-    // Reference path: any mask, and the per-(query, head) weights for the hook.
+    // Reference path: padding between tokens (any mask).
     std::vector<float> q(x.size()), k(x.size()), v(x.size()), ctx(x.size()), proj(x.size());  // [M, H]
     std::vector<float> ff(static_cast<size_t>(M * F));                                        // [M, F]
     EncoderAttentionShape shape{B, T, config_.n_heads, config_.head_dim(),

@@ -80,7 +80,19 @@ void encoder_attention_spans(const EncoderAttentionSpans& a) {
             h.n_k = s.n_keys;
             h.d = a.head_dim;
             h.scale = a.scale;
+            if (!a.weights_hook) {
+                attention_head(level, h);
+                continue;
+            }
+            const int64_t width = std::max(a.hook_width, s.n_keys);
+            std::vector<float> probs(static_cast<size_t>(s.n_queries * width), 0.0f);  // [n_q, width]
+            h.probs = probs.data();
+            h.ldp = width;
             attention_head(level, h);
+            for (int64_t i = 0; i < s.n_queries; ++i)
+                (*a.weights_hook)(
+                    a.layer, it % heads, s.row0 + i,
+                    std::span<const float>(probs.data() + i * width, static_cast<size_t>(width)));
         }
     });
 }

@@ -46,6 +46,11 @@ struct EncoderAttentionSpans {
     std::span<const EncoderSpan> spans;
     int64_t n_heads = 0, head_dim = 0;
     float scale = 1.0f;  // 1 / sqrt(head_dim)
+    // Attention-map observer, null when off: called per (span, head, query i) with query_pos = row0 + i and
+    // the weights over hook_width keys (the padded length; 0 past the span's n_keys), as encoder_attention
+    // does for a padded batch. It only observes: the hidden states are the same with or without it.
+    const AttentionWeightsHook* weights_hook = nullptr;
+    int64_t layer = 0, hook_width = 0;
 };
 void encoder_attention_spans(const EncoderAttentionSpans& a);
 

@@ -43,14 +43,24 @@ void encoder_activation_rows(EncoderActivation act, float* x, int64_t M, int64_t
 
 void encoder_norm_rows(const Norm& norm, float* x, int64_t M) {
     const int64_t H = norm.size();
-    parallel_for(M, 16, [&](int64_t m0, int64_t m1) { norm.forward(x + m0 * H, x + m0 * H, m1 - m0); });
+    const bool layer = norm.kind == Norm::Kind::Layer;
+    const SimdLevel level = simd_level();
+    parallel_for(M, 16, [&](int64_t m0, int64_t m1) {
+        float* rows = x + m0 * H;
+        if (layer)
+            layernorm_rows_variant(level, rows, rows, norm.weight.data(),
+                                   norm.bias.empty() ? nullptr : norm.bias.data(), m1 - m0, H, norm.eps);
+        else
+            norm.forward(rows, rows, m1 - m0);
+    });
 }
 
 }  // namespace
 
 void run_encoder_layers(const EncoderConfig& config, const std::vector<EncoderLayer>& layers,
                         const std::vector<PackedEncoderLayer>& packed, float* x, int64_t M,
-                        std::span<const EncoderSpan> spans) {
+                        std::span<const EncoderSpan> spans, const AttentionWeightsHook* weights_hook,
+                        int64_t hook_width) {
     const int64_t H = config.hidden, F = config.ffn;
     const bool fast = packed.size() == layers.size();
     std::vector<float> qkv(static_cast<size_t>(M * 3 * H));  // [M, 3H] q | k | v
@@ -67,6 +77,8 @@ void run_encoder_layers(const EncoderConfig& config, const std::vector<EncoderLa
     attn.n_heads = config.n_heads;
     attn.head_dim = config.head_dim();
     attn.scale = 1.0f / std::sqrt(static_cast<float>(config.head_dim()));
+    attn.weights_hook = weights_hook;
+    attn.hook_width = hook_width;
     for (size_t i = 0; i < layers.size(); ++i) {
         const EncoderLayer& l = layers[i];
         if (fast) {
@@ -76,6 +88,7 @@ void run_encoder_layers(const EncoderConfig& config, const std::vector<EncoderLa
             l.key.forward(x, H, qkv.data() + H, 3 * H, M);
             l.value.forward(x, H, qkv.data() + 2 * H, 3 * H, M);
         }
+        attn.layer = static_cast<int64_t>(i);
         encoder_attention_spans(attn);
         if (fast) {
             prepacked_gemm(packed[i].attn_out, ctx.data(), H, M, x, H,

@@ -33,6 +33,7 @@ std::vector<PackedEncoderLayer> pack_encoder_layers(const std::vector<EncoderLay
 //               x = LayerNorm(x + act(x Wup^T + bup) Wdown^T + bdown)
 void run_encoder_layers(const EncoderConfig& config, const std::vector<EncoderLayer>& layers,
                         const std::vector<PackedEncoderLayer>& packed, float* x, int64_t M,
-                        std::span<const EncoderSpan> spans);
+                        std::span<const EncoderSpan> spans,
+                        const AttentionWeightsHook* weights_hook = nullptr, int64_t hook_width = 0);
 
 }  // namespace loom

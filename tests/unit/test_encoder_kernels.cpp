@@ -75,6 +75,24 @@ TEST(EncoderKernels, GeluErfWithin1e6OfStdErfForm) {
     }
 }
 
+TEST(EncoderKernels, LayerNormRowsMatchReference) {
+    for (int64_t n : {int64_t{7}, int64_t{16}, int64_t{384}, int64_t{1000}}) {
+        const int64_t rows = 5;
+        std::vector<float> x = random_floats(static_cast<size_t>(rows * n), 21, -3, 3);
+        for (int64_t i = 0; i < n; ++i) x[i] += 50.0f;  // row 0: |mean| >> std
+        const std::vector<float> w = random_floats(n, 22), b = random_floats(n, 23);
+        std::vector<float> want(x.size());
+        layernorm_rows_variant(SimdLevel::Scalar, want.data(), x.data(), w.data(), b.data(), rows, n, 1e-12f);
+        for (SimdLevel level : fast_levels()) {
+            std::vector<float> got = x;  // in place, as the encoder calls it
+            layernorm_rows_variant(level, got.data(), got.data(), w.data(), b.data(), rows, n, 1e-12f);
+            float worst = 0.0f;
+            for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(got[i] - want[i]));
+            EXPECT_LE(worst, 1e-5f) << simd_level_name(level) << " n=" << n;
+        }
+    }
+}
+
 void check_attention(int64_t n_q, int64_t n_k, int64_t d, uint32_t seed) {
     const int64_t ld = 3 * d + 5;  // rows wider than one head, as in a fused QKV matrix
     const std::vector<float> qkv = random_floats(static_cast<size_t>(std::max(n_q, n_k) * ld), seed, -2, 2);

@@ -1,6 +1,7 @@
 // Scalar reference of one attention head, and the dispatch to the vectorised variants.
 #include "kernels/cpu/attention_head.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "kernels/cpu/ops.h"
@@ -13,6 +14,7 @@ void attention_head_reference(const AttentionHead& h) {
         const float* qi = h.q + i * h.ldq;
         for (int64_t j = 0; j < h.n_k; ++j) p[j] = h.scale * dot(qi, h.k + j * h.ldk, h.d);
         softmax(p.data(), h.n_k);
+        if (h.probs) std::copy(p.begin(), p.end(), h.probs + i * h.ldp);
         float* oi = h.out + i * h.ldo;
         for (int64_t c = 0; c < h.d; ++c) oi[c] = 0.0f;
         for (int64_t j = 0; j < h.n_k; ++j)

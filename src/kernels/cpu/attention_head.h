@@ -24,6 +24,8 @@ struct AttentionHead {
     int64_t ldq = 0, ldk = 0, ldv = 0, ldo = 0;
     int64_t n_q = 0, n_k = 0, d = 0;  // n_k >= 1
     float scale = 1.0f;
+    float* probs = nullptr;  // optional [n_q, n_k] copy of P, row stride ldp (attention maps)
+    int64_t ldp = 0;
 };
 
 void attention_head(SimdLevel level, const AttentionHead& h);

@@ -75,7 +75,10 @@ void attention_head_avx2(const AttentionHead& h) {
             for (int r = 0; r < rows; ++r)
                 _mm256_store_ps(s + (i0 + r) * nkp + jb, _mm256_blendv_ps(neg_inf, acc[r], real));
         }
-        for (int r = 0; r < rows; ++r) softmax_row(s + (i0 + r) * nkp, nkp);
+        for (int r = 0; r < rows; ++r) {
+            softmax_row(s + (i0 + r) * nkp, nkp);
+            if (h.probs) std::copy_n(s + (i0 + r) * nkp, nk, h.probs + (i0 + r) * h.ldp);
+        }
         const float* pr[kQ];  // P rows; past n_q the last one again (computed, not stored)
         for (int r = 0; r < kQ; ++r) pr[r] = s + std::min(i0 + r, nq - 1) * nkp;
         // O rows i0.. = P rows · V, 16 columns of V at a time.

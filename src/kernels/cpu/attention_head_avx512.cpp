@@ -60,7 +60,10 @@ void attention_head_avx512(const AttentionHead& h) {
             for (int r = 0; r < rows; ++r)
                 _mm512_store_ps(s + (i0 + r) * nkp + jb, _mm512_mask_mov_ps(neg_inf, real, acc[r]));
         }
-        for (int r = 0; r < rows; ++r) softmax_row(s + (i0 + r) * nkp, nkp);
+        for (int r = 0; r < rows; ++r) {
+            softmax_row(s + (i0 + r) * nkp, nkp);
+            if (h.probs) std::copy_n(s + (i0 + r) * nkp, nk, h.probs + (i0 + r) * h.ldp);
+        }
         // O rows i0.. = P rows · V, 32 columns of V at a time.
         for (int64_t c0 = 0; c0 < d; c0 += 32) {
             const __mmask16 m0 = lanes(d - c0), m1 = lanes(d - c0 - 16);

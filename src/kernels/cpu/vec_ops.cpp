@@ -23,4 +23,10 @@ void exp_variant(SimdLevel level, const float* x, float* out, int64_t n) {
     for (int64_t i = 0; i < n; ++i) out[i] = std::exp(x[i]);
 }
 
+void layernorm_rows_variant(SimdLevel level, float* out, const float* x, const float* weight,
+                            const float* bias, int64_t rows, int64_t n, float eps) {
+    if (level == SimdLevel::Avx512) return kernels::layernorm_rows_avx512(out, x, weight, bias, rows, n, eps);
+    for (int64_t r = 0; r < rows; ++r) layernorm(out + r * n, x + r * n, weight, bias, n, eps);
+}
+
 }  // namespace loom

@@ -15,11 +15,19 @@ void gelu_erf_variant(SimdLevel level, float* x, int64_t n);
 // out[i] = exp(x[i]) (-inf -> 0); relative error a few float ulps (tested).
 void exp_variant(SimdLevel level, const float* x, float* out, int64_t n);
 
+// LayerNorm of `rows` rows of n (x and out [rows, n], may alias): (x - mean) / sqrt(var + eps) * weight +
+// bias, two passes over each row in float lanes (the reference, layernorm in ops.h, sums in double; tested
+// within 1e-5). weight and bias: [n], bias may be null.
+void layernorm_rows_variant(SimdLevel level, float* out, const float* x, const float* weight,
+                            const float* bias, int64_t rows, int64_t n, float eps);
+
 namespace kernels {
 void gelu_erf_avx512(float* x, int64_t n);
 void gelu_erf_avx2(float* x, int64_t n);
 void exp_avx512(const float* x, float* out, int64_t n);
 void exp_avx2(const float* x, float* out, int64_t n);
+void layernorm_rows_avx512(float* out, const float* x, const float* weight, const float* bias, int64_t rows,
+                           int64_t n, float eps);
 }  // namespace kernels
 
 }  // namespace loom
