@@ -91,6 +91,8 @@ std::string decoder_attention(ServerContext& ctx, const AttentionRequest& r) {
     const ModelConfig& c = m.model->config();
     const AttentionSelection selection = select_for(r, c.n_layer, c.n_head);
     check_size(selection, static_cast<int64_t>(prompt.size()) + r.generate);
+    if (ctx.shutting_down.load())
+        throw ApiError(503, "the server is shutting down", "server_overloaded", "", "shutting_down");
     DecoderCapture capture;
     ctx.scheduler->run_exclusive([&](DecoderModel& model) {
         capture = capture_decoder_attention(model, prompt, r.generate, selection, m.end_of_generation);
