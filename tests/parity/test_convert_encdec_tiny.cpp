@@ -32,6 +32,7 @@
 #include "formats/gguf_writer.h"
 #include "formats/model_source.h"
 #include "formats/model_tokenizer.h"
+#include "models/bert.h"
 #include "models/marian_tokenizer.h"
 #include "models/seq2seq_generate.h"
 #include "models/seq2seq_model.h"
@@ -337,6 +338,21 @@ TEST(ConvertEncDecErrors, UnsupportedArchitectureListsTheSupportedOnes) {
         EXPECT_NE(what.find("'gptj'"), std::string::npos) << what;
         for (const char* arch : {"llama", "bert", "distilbert", "t5", "marian", "bart"})
             EXPECT_NE(what.find(arch), std::string::npos) << what;
+    }
+}
+
+// llama.cpp's vocabulary-only BERT file: no carried config, no tensors. It stays a plain GGUF (inspect and
+// tokenize read it); the encoder loader refuses it with a message saying what it reads.
+TEST(ConvertEncDecErrors, ForeignBertGgufOpensPlainAndTheEncoderRefusesIt) {
+    ModelSource source = open_model_source("../shared/data/vocab-tests/ggml-vocab-bert-bge.gguf");
+    EXPECT_EQ(source.format, SourceFormat::Gguf);
+    EXPECT_EQ(source.architecture, "bert");
+    EXPECT_FALSE(source.hf_config.is_object());
+    try {
+        EncoderModel::load(source);
+        FAIL() << "loaded an encoder from a vocabulary-only GGUF";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("GGUF files of `loom convert`"), std::string::npos) << e.what();
     }
 }
 
