@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <thread>
 
 namespace loom {
@@ -12,7 +13,11 @@ std::atomic<int> g_threads{0};
 }
 
 void set_num_threads(int n) {
-    if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (n <= 0) {  // OMP_NUM_THREADS when set (benchmarks pin the count with it), else every hardware thread
+        const char* env = std::getenv("OMP_NUM_THREADS");
+        n = env ? std::atoi(env) : 0;
+        if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    }
     g_threads = n;
     omp_set_num_threads(n);
 }
