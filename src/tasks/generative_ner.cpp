@@ -10,7 +10,7 @@
 namespace loom {
 namespace {
 
-constexpr std::array<std::string_view, 4> kTypes = {"PER", "LOC", "ORG", "MISC"};
+constexpr std::array<std::string_view, 4> kEntityTypes = {"PER", "LOC", "ORG", "MISC"};
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -58,7 +58,7 @@ std::vector<EntityLine> parse_entity_lines(const std::vector<GeneratedPiece>& an
         if (colon != std::string_view::npos) {
             const std::string_view type = trim(line.substr(0, colon));
             std::string_view name = trim(line.substr(colon + 1));
-            const bool known = std::find(kTypes.begin(), kTypes.end(), type) != kTypes.end();
+            const bool known = std::find(kEntityTypes.begin(), kEntityTypes.end(), type) != kEntityTypes.end();
             if (known && !name.empty()) {
                 // Mean probability over the pieces that overlap the name's bytes.
                 const size_t name_begin = static_cast<size_t>(name.data() - joined.data());
