@@ -97,7 +97,9 @@ json build_report(const ModelSource& source) {
         json metadata = json::object();
         for (const auto& [key, value] : gguf.metadata()) metadata[key] = gguf_value_json(value);
         report["metadata"] = std::move(metadata);
-        report["tokenizer"] = gguf_tokenizer(gguf);
+        // A GGUF carrying its folder's tokenizer files (formats/gguf_hf_files.h) is read through them.
+        const bool carried = !source.tokenizer_json_path.empty() || !source.sentencepiece_model_path.empty();
+        report["tokenizer"] = carried ? hf_tokenizer(source) : gguf_tokenizer(gguf);
     } else {
         report["format"] = "huggingface";
         report["metadata"] = json::parse(source.hf_config.dump());
