@@ -103,6 +103,30 @@ void expect_close(const std::vector<float>& want, const std::vector<float>& got,
 const std::vector<std::string> kTexts = {"Hello world, this is a test.", "the quick brown fox jumps",
                                          "Sentence three: numbers 12345 and symbols!?"};
 
+// Every tensor of a quantized conversion equals quantize_row (the scalar reference) of the f32 conversion.
+void expect_reference_quantized(const std::string& folder, const std::string& tag) {
+    auto f32 = GgufFile::open(convert(folder, tag, DType::F32));
+    for (DType type : {DType::Q8_0, DType::Q4_K}) {
+        auto quantized = GgufFile::open(convert(folder, tag, type));
+        ASSERT_EQ(quantized->tensor_infos().size(), f32->tensor_infos().size());
+        for (const GgufTensorInfo& info : f32->tensor_infos()) {
+            const Tensor& source = f32->weights().get(info.name);
+            const Tensor& got = quantized->weights().get(info.name);
+            const DType expected_type = encdec_tensor_type(type, info.name, info.shape);
+            ASSERT_EQ(got.dtype(), expected_type) << info.name;
+            ASSERT_EQ(got.shape(), source.shape()) << info.name;
+            const int64_t inner = info.shape.back();
+            std::vector<uint8_t> expected(row_bytes(expected_type, inner));
+            for (int64_t r = 0; r < source.rows(); ++r) {
+                quantize_row(expected_type, reinterpret_cast<const float*>(source.row_ptr(r)),
+                             expected.data(), inner);
+                ASSERT_EQ(0, std::memcmp(expected.data(), got.row_ptr(r), expected.size()))
+                    << info.name << " row " << r << " as " << dtype_name(expected_type);
+            }
+        }
+    }
+}
+
 // ---- encoders ----
 
 struct EncoderRun {
@@ -132,6 +156,10 @@ TEST_P(ConvertEncoder, GgufGivesTheFolderTokensAndHiddenStates) {
         EXPECT_EQ(got.ids, reference.ids) << GetParam();
         expect_close(reference.hidden, got.hidden, type, GetParam() + " hidden");
     }
+}
+
+TEST_P(ConvertEncoder, QuantizedTensorsEqualTheReferenceQuantizer) {
+    expect_reference_quantized(encoder_folder(GetParam()), GetParam());
 }
 
 TEST_P(ConvertEncoder, GgufNamesFollowLlamaCppBert) {
@@ -240,29 +268,8 @@ INSTANTIATE_TEST_SUITE_P(WithTokenizer, ConvertSeq2SeqTokenizer,
                              return n;
                          });
 
-// Every tensor of a quantized conversion equals quantize_row (the scalar reference) of the f32 conversion.
 TEST_P(ConvertSeq2Seq, QuantizedTensorsEqualTheReferenceQuantizer) {
-    const std::string folder = seq2seq_folder(GetParam());
-    auto f32 = GgufFile::open(convert(folder, GetParam(), DType::F32));
-    for (DType type : {DType::Q8_0, DType::Q4_K}) {
-        auto quantized = GgufFile::open(convert(folder, GetParam(), type));
-        ASSERT_EQ(quantized->tensor_infos().size(), f32->tensor_infos().size());
-        for (const GgufTensorInfo& info : f32->tensor_infos()) {
-            const Tensor& source = f32->weights().get(info.name);
-            const Tensor& got = quantized->weights().get(info.name);
-            const DType expected_type = encdec_tensor_type(type, info.name, info.shape);
-            ASSERT_EQ(got.dtype(), expected_type) << info.name;
-            ASSERT_EQ(got.shape(), source.shape()) << info.name;
-            const int64_t inner = info.shape.back();
-            std::vector<uint8_t> expected(row_bytes(expected_type, inner));
-            for (int64_t r = 0; r < source.rows(); ++r) {
-                quantize_row(expected_type, reinterpret_cast<const float*>(source.row_ptr(r)),
-                             expected.data(), inner);
-                ASSERT_EQ(0, std::memcmp(expected.data(), got.row_ptr(r), expected.size()))
-                    << info.name << " row " << r << " as " << dtype_name(expected_type);
-            }
-        }
-    }
+    expect_reference_quantized(seq2seq_folder(GetParam()), GetParam());
 }
 
 // The f16 file computes exactly what an f32 file holding the same f16-rounded weights computes (the rows are
