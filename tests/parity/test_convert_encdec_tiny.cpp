@@ -8,11 +8,10 @@
 //     held as f32 (so none of the error comes from loom's f16 path).
 //   - token ids from the GGUF's tokenizer equal the folder's; greedy outputs equal the folder's.
 //   - quantized tensors equal the scalar reference quantizer applied to the f32 conversion.
-//   - a T5 GGUF written with llama.cpp's keys only (no carried files: config rebuilt from t5.*, tokenizer
-//   from
-//     tokenizer.ggml.* "t5") gives the same logits and token ids.
-//   - errors: an unsupported model_type lists the supported ones; a missing tensor is named as GGUF spells
-//   it.
+//   - a T5 GGUF written with llama.cpp's keys only (no carried files: config rebuilt from t5.*,
+//     tokenizer from tokenizer.ggml.* "t5") gives the same logits and token ids.
+//   - errors: an unsupported model_type lists the supported ones; a missing tensor is named as the GGUF
+//     spells it; a foreign vocabulary-only BERT GGUF opens plain and the encoder loader refuses it.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
