@@ -31,28 +31,32 @@ std::vector<PackedEncoderLayer> pack_encoder_layers(const std::vector<EncoderLay
 
 namespace {
 
-// In place over rows [M, n]: the activation, threads splitting the rows.
+// In place over rows [m0, m1) of [*, n]: the activation.
+void encoder_activation_range(EncoderActivation act, float* x, int64_t m0, int64_t m1, int64_t n) {
+    if (act == EncoderActivation::GeluErf)
+        gelu_erf_fast(x + m0 * n, (m1 - m0) * n);
+    else
+        apply_activation(act, x + m0 * n, (m1 - m0) * n);
+}
+
+// In place over rows [m0, m1) of [*, H]: the norm.
+void encoder_norm_range(const Norm& norm, float* x, int64_t m0, int64_t m1) {
+    const int64_t H = norm.size();
+    float* rows = x + m0 * H;
+    if (norm.kind == Norm::Kind::Layer)
+        layernorm_rows_variant(simd_level(), rows, rows, norm.weight.data(),
+                               norm.bias.empty() ? nullptr : norm.bias.data(), m1 - m0, H, norm.eps);
+    else
+        norm.forward(rows, rows, m1 - m0);
+}
+
+// The same over all M rows, threads splitting them (the Linear path).
 void encoder_activation_rows(EncoderActivation act, float* x, int64_t M, int64_t n) {
-    parallel_for(M, 8, [&](int64_t m0, int64_t m1) {
-        if (act == EncoderActivation::GeluErf)
-            gelu_erf_fast(x + m0 * n, (m1 - m0) * n);
-        else
-            apply_activation(act, x + m0 * n, (m1 - m0) * n);
-    });
+    parallel_for(M, 8, [&](int64_t m0, int64_t m1) { encoder_activation_range(act, x, m0, m1, n); });
 }
 
 void encoder_norm_rows(const Norm& norm, float* x, int64_t M) {
-    const int64_t H = norm.size();
-    const bool layer = norm.kind == Norm::Kind::Layer;
-    const SimdLevel level = simd_level();
-    parallel_for(M, 16, [&](int64_t m0, int64_t m1) {
-        float* rows = x + m0 * H;
-        if (layer)
-            layernorm_rows_variant(level, rows, rows, norm.weight.data(),
-                                   norm.bias.empty() ? nullptr : norm.bias.data(), m1 - m0, H, norm.eps);
-        else
-            norm.forward(rows, rows, m1 - m0);
-    });
+    parallel_for(M, 16, [&](int64_t m0, int64_t m1) { encoder_norm_range(norm, x, m0, m1); });
 }
 
 }  // namespace
@@ -90,26 +94,26 @@ void run_encoder_layers(const EncoderConfig& config, const std::vector<EncoderLa
         }
         attn.layer = static_cast<int64_t>(i);
         encoder_attention_spans(attn);
+        // The norms and the activation run on each GEMM thread's own rows as soon as they are done (one
+        // parallel region per GEMM, not two).
         if (fast) {
             prepacked_gemm(packed[i].attn_out, ctx.data(), H, M, x, H,
-                           /*accumulate=*/true);  // x += ctx Wo^T + bo
-        } else {
-            l.attn_out.forward(ctx.data(), ff.data(), M);
-            add(x, x, ff.data(), M * H);
+                           /*accumulate=*/true,  // x += ctx Wo^T + bo
+                           [&](int64_t m0, int64_t m1) { encoder_norm_range(l.attn_norm, x, m0, m1); });
+            prepacked_gemm(packed[i].up, x, H, M, ff.data(), F, false, [&](int64_t m0, int64_t m1) {
+                encoder_activation_range(config.activation, ff.data(), m0, m1, F);
+            });
+            prepacked_gemm(packed[i].down, ff.data(), F, M, x, H, /*accumulate=*/true,  // x += ff Wdown^T + b
+                           [&](int64_t m0, int64_t m1) { encoder_norm_range(l.ffn_norm, x, m0, m1); });
+            continue;
         }
+        l.attn_out.forward(ctx.data(), ff.data(), M);
+        add(x, x, ff.data(), M * H);
         encoder_norm_rows(l.attn_norm, x, M);
-        if (fast)
-            prepacked_gemm(packed[i].up, x, H, M, ff.data(), F, false);
-        else
-            l.up.forward(x, ff.data(), M);
+        l.up.forward(x, ff.data(), M);
         encoder_activation_rows(config.activation, ff.data(), M, F);
-        if (fast) {
-            prepacked_gemm(packed[i].down, ff.data(), F, M, x, H,
-                           /*accumulate=*/true);  // x += ff Wdown^T + b
-        } else {
-            l.down.forward(ff.data(), ctx.data(), M);
-            add(x, x, ctx.data(), M * H);
-        }
+        l.down.forward(ff.data(), ctx.data(), M);
+        add(x, x, ctx.data(), M * H);
         encoder_norm_rows(l.ffn_norm, x, M);
     }
 }

@@ -76,7 +76,7 @@ void prepacked_gemm_reference(const PrepackedWeight& w, const float* x, int64_t 
 }
 
 void prepacked_gemm(const PrepackedWeight& w, const float* x, int64_t ldx, int64_t M, float* y, int64_t ldy,
-                    bool accumulate) {
+                    bool accumulate, const RowsDone& rows_done) {
     if (M <= 0 || w.empty()) return;
     kernels::PrepackedGemmKernel kernel;
     if (w.level() == SimdLevel::Avx512) kernel = kernels::prepacked_gemm_kernel_avx512();
@@ -84,6 +84,7 @@ void prepacked_gemm(const PrepackedWeight& w, const float* x, int64_t ldx, int64
     if (!kernel.range) {
         parallel_for(M, 4, [&](int64_t m0, int64_t m1) {
             prepacked_gemm_reference(w, x + m0 * ldx, ldx, m1 - m0, y + m0 * ldy, ldy, accumulate);
+            if (rows_done) rows_done(m0, m1);
         });
         return;
     }
@@ -92,13 +93,15 @@ void prepacked_gemm(const PrepackedWeight& w, const float* x, int64_t ldx, int64
     // (shared, read-only) weight. Few rows (one short text): split the columns instead.
     if (slivers >= 2 * num_threads()) {
         parallel_for(slivers, 2, [&](int64_t s0, int64_t s1) {
-            kernel.range(w, x, ldx, y, ldy, accumulate, s0 * kernel.mr, std::min(M, s1 * kernel.mr), 0,
-                         tiles);
+            const int64_t m0 = s0 * kernel.mr, m1 = std::min(M, s1 * kernel.mr);
+            kernel.range(w, x, ldx, y, ldy, accumulate, m0, m1, 0, tiles);
+            if (rows_done) rows_done(m0, m1);
         });
     } else {
         parallel_for(tiles, 2, [&](int64_t t0, int64_t t1) {
             kernel.range(w, x, ldx, y, ldy, accumulate, 0, M, t0, t1);
         });
+        if (rows_done) rows_done(0, M);
     }
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -51,8 +52,12 @@ PrepackedWeight prepack_weight(std::span<const PrepackPart> parts, SimdLevel lev
 
 // x: [M, K] (row stride ldx), y: [M, N] (row stride ldy). accumulate: y += x W^T + b (a residual already in
 // y).
+// rows_done (optional): called once per finished block of rows [m0, m1) of y, on the thread that computed
+// it, so row-wise work that follows (an activation, a norm) runs inside the same parallel region instead of
+// another one (fewer waits for a descheduled thread on a busy machine).
+using RowsDone = std::function<void(int64_t m0, int64_t m1)>;
 void prepacked_gemm(const PrepackedWeight& w, const float* x, int64_t ldx, int64_t M, float* y, int64_t ldy,
-                    bool accumulate);
+                    bool accumulate, const RowsDone& rows_done = nullptr);
 
 // The scalar reference over the same layout (tests).
 void prepacked_gemm_reference(const PrepackedWeight& w, const float* x, int64_t ldx, int64_t M, float* y,
