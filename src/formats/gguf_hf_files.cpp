@@ -127,7 +127,20 @@ std::string unpack_hf_side_files(const GgufFile& file) {
     char name[64];
     std::snprintf(name, sizeof name, "loom-gguf-files-%016llx", static_cast<unsigned long long>(hash));
     const fs::path final_dir = fs::temp_directory_path() / name;
-    if (fs::exists(final_dir / ".complete")) return final_dir.string();
+    // The temp folder is shared: a folder of that name is reused only if it holds exactly these bytes, so a
+    // planted or damaged one is never read as this model's tokenizer or config.
+    auto holds_these_files = [&files](const fs::path& dir) {
+        std::error_code ec;
+        if (!fs::exists(dir / ".complete", ec)) return false;
+        for (const auto& [rel, bytes] : files) {
+            const fs::path path = dir / rel;
+            if (fs::is_symlink(path, ec) || !fs::is_regular_file(path, ec)) return false;
+            if (fs::file_size(path, ec) != bytes.size() || ec) return false;
+            if (file_bytes(path) != bytes) return false;
+        }
+        return true;
+    };
+    if (holds_these_files(final_dir)) return final_dir.string();
 
     const fs::path private_dir = final_dir.string() + ".part-" + std::to_string(getpid());
     std::error_code ec;
@@ -140,11 +153,14 @@ std::string unpack_hf_side_files(const GgufFile& file) {
         if (!out) throw Error("cannot unpack the GGUF's carried files to " + path.string()).file(file.path());
     }
     std::ofstream(private_dir / ".complete") << "unpacked from " << file.path() << "\n";
-    fs::rename(private_dir, final_dir, ec);  // fails when another process got there first: use theirs
-    if (ec) fs::remove_all(private_dir, ec);
-    if (!fs::exists(final_dir / ".complete"))
-        throw Error("cannot unpack the GGUF's carried files to " + final_dir.string()).file(file.path());
-    return final_dir.string();
+    fs::rename(private_dir, final_dir,
+               ec);  // fails when another process got there first: use theirs if equal
+    if (!ec) return final_dir.string();
+    if (holds_these_files(final_dir)) {
+        fs::remove_all(private_dir, ec);
+        return final_dir.string();
+    }
+    return private_dir.string();  // the shared name holds something else: keep this process's own copy
 }
 
 }  // namespace loom
