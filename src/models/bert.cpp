@@ -74,8 +74,8 @@ void apply_activation(EncoderActivation act, float* x, int64_t n) {
 }
 
 std::unique_ptr<EncoderModel> EncoderModel::load(const ModelSource& source) {
-    if (source.format != SourceFormat::HuggingFace)
-        throw Error("encoder models are read from Hugging Face folders (config.json + safetensors)")
+    if (!source.hf_config.is_object())  // HF folders, and GGUFs seen as one (formats/gguf_hf_view.h)
+        throw Error("encoder models are read from Hugging Face folders or GGUF files of `loom convert`")
             .file(source.path);
     std::unique_ptr<EncoderModel> m(new EncoderModel());
     m->config_ = encoder_config_from_hf(source.hf_config);
