@@ -7,6 +7,7 @@
 // Blocks go in groups of 8: eight scales are converted in one vcvtph2ps; two blocks fill one 512-bit dot.
 #include "kernels/cpu/simd_avx512.h"  // first: sets a diagnostic for the intrinsic headers
 
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/cpu/act_quant.h"
@@ -55,18 +56,18 @@ inline __m512i unpack_nibbles(const uint8_t* qa, const uint8_t* qb) {
     return _mm512_shuffle_i64x2(z, z, _MM_SHUFFLE(3, 1, 2, 0));               // [lo a, hi a, lo b, hi b]
 }
 
-// dot products of blocks a, b with 64 activation quants: int32 lanes 0-7 belong to a, 8-15 to b.
+// Blocks a, b of one W row as vpdpbusd's unsigned operand, loaded once and reused for every x row of a tile.
+struct WeightPair {
+    __m512i u;         // 64 unsigned quants: a's 32, then b's
+    __mmask64 neg{0};  // Q8_0 only: the signs that were moved off the quants (|w| in u)
+};
 template <DType T>
-inline __m512i dot_pair(const typename Traits<T>::Block& a, const typename Traits<T>::Block& b, __m512i xq) {
-    const __m512i zero = _mm512_setzero_si512();
+inline WeightPair load_pair(const typename Traits<T>::Block& a, const typename Traits<T>::Block& b) {
     if constexpr (T == DType::Q8_0) {
         const __m512i w = _mm512_inserti64x4(
             _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.qs))),
             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs)), 1);
-        // vpdpbusd needs one unsigned operand: |w| times x with w's sign moved onto x (|x| <= 127: no
-        // overflow).
-        const __m512i x_signed = _mm512_mask_sub_epi8(xq, _mm512_movepi8_mask(w), zero, xq);
-        return _mm512_dpbusd_epi32(zero, _mm512_abs_epi8(w), x_signed);
+        return {_mm512_abs_epi8(w), _mm512_movepi8_mask(w)};
     } else {
         __m512i w = unpack_nibbles(a.qs, b.qs);
         if constexpr (T == DType::Q5_0 || T == DType::Q5_1) {
@@ -76,8 +77,26 @@ inline __m512i dot_pair(const typename Traits<T>::Block& a, const typename Trait
             const __mmask64 high = _cvtu64_mask64(ha | (static_cast<uint64_t>(hb) << 32));
             w = _mm512_mask_add_epi8(w, high, w, _mm512_set1_epi8(16));
         }
-        return _mm512_dpbusd_epi32(zero, w, xq);
+        return {w};
     }
+}
+
+// dot products of a loaded pair with 64 activation quants: int32 lanes 0-7 belong to a, 8-15 to b.
+template <DType T>
+inline __m512i dot_loaded(const WeightPair& w, __m512i xq) {
+    const __m512i zero = _mm512_setzero_si512();
+    if constexpr (T == DType::Q8_0) {
+        // vpdpbusd needs one unsigned operand: |w| times x with w's sign moved onto x (|x| <= 127: no
+        // overflow).
+        return _mm512_dpbusd_epi32(zero, w.u, _mm512_mask_sub_epi8(xq, w.neg, zero, xq));
+    } else {
+        return _mm512_dpbusd_epi32(zero, w.u, xq);
+    }
+}
+
+template <DType T>
+inline __m512i dot_pair(const typename Traits<T>::Block& a, const typename Traits<T>::Block& b, __m512i xq) {
+    return dot_loaded<T>(load_pair<T>(a, b), xq);
 }
 
 template <DType T>
@@ -92,30 +111,37 @@ inline __m128i gather_m(const typename Traits<T>::Block* blk) {
         return gather_d<T>(blk);
 }
 
-// Eight blocks of one W row against eight activation blocks; accumulates into acc (4 chains) and corr.
-template <DType T>
-inline void group8(const typename Traits<T>::Block* blk, const int8_t* xq, const float* dx, const float* sdx,
-                   __m512 acc[4], __m256& corr) {
+// Eight blocks of one W row against eight activation blocks of each of R x rows; accumulates into acc[r]
+// (4 chains per row) and corr[r]. The W pairs are loaded and unpacked once for all R rows, which is what
+// makes prefill (M > 1) cheaper per row than R separate passes. Per row the arithmetic and its order are
+// the same for every R, so a row's result does not depend on how many rows share its tile.
+template <DType T, int R>
+inline void group8(const typename Traits<T>::Block* blk, const Q8_32Row* x, int64_t b, __m512 (*acc)[4],
+                   __m256* corr) {
     const __m256 dw = _mm256_cvtph_ps(gather_d<T>(blk));
-    const __m512 scale = _mm512_castps256_ps512(_mm256_mul_ps(dw, _mm256_loadu_ps(dx)));  // lanes 0-7
-    if constexpr (Traits<T>::c != 0)
-        corr = _mm256_fmadd_ps(T == DType::Q4_1 || T == DType::Q5_1 ? _mm256_cvtph_ps(gather_m<T>(blk)) : dw,
-                               _mm256_loadu_ps(sdx), corr);
-    for (int p = 0; p < 4; ++p) {
-        const __m512i dot = dot_pair<T>(blk[2 * p], blk[2 * p + 1], _mm512_loadu_si512(xq + 64 * p));
-        // lanes 0-7 take block 2p's scale, lanes 8-15 block 2p+1's
-        const __m512i pick = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi32(2 * p)),
-                                                _mm256_set1_epi32(2 * p + 1), 1);
-        acc[p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_permutexvar_ps(pick, scale), acc[p]);
+    if constexpr (Traits<T>::c != 0) {
+        const __m256 wm = T == DType::Q4_1 || T == DType::Q5_1 ? _mm256_cvtph_ps(gather_m<T>(blk)) : dw;
+        for (int r = 0; r < R; ++r) corr[r] = _mm256_fmadd_ps(wm, _mm256_loadu_ps(x[r].sd + b), corr[r]);
+    }
+    WeightPair w[4];
+    for (int p = 0; p < 4; ++p) w[p] = load_pair<T>(blk[2 * p], blk[2 * p + 1]);
+    for (int r = 0; r < R; ++r) {
+        const __m512 scale = _mm512_castps256_ps512(_mm256_mul_ps(dw, _mm256_loadu_ps(x[r].d + b)));  // 0-7
+        for (int p = 0; p < 4; ++p) {
+            const __m512i dot = dot_loaded<T>(w[p], _mm512_loadu_si512(x[r].qs + 32 * (b + 2 * p)));
+            // lanes 0-7 take block 2p's scale, lanes 8-15 block 2p+1's
+            const __m512i pick = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi32(2 * p)),
+                                                    _mm256_set1_epi32(2 * p + 1), 1);
+            acc[r][p] =
+                _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_permutexvar_ps(pick, scale), acc[r][p]);
+        }
     }
 }
 
+// The blocks after the last full group of 8 (from block b on), for one x row.
 template <DType T>
-float dot_row(const typename Traits<T>::Block* blk, const Q8_32Row& x, int64_t n_blocks) {
-    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-    __m256 corr = _mm256_setzero_ps();
-    int64_t b = 0;
-    for (; b + 8 <= n_blocks; b += 8) group8<T>(blk + b, x.qs + 32 * b, x.d + b, x.sd + b, acc, corr);
+inline void tail_blocks(const typename Traits<T>::Block* blk, const Q8_32Row& x, int64_t b, int64_t n_blocks,
+                        __m512 acc[4], __m256& corr) {
     for (; b + 2 <= n_blocks; b += 2) {  // leftover pairs: two scales broadcast into the two halves
         const float dw0 = _cvtsh_ss(blk[b].d), dw1 = _cvtsh_ss(blk[b + 1].d);
         const __m512 scale =
@@ -153,20 +179,60 @@ float dot_row(const typename Traits<T>::Block* blk, const Q8_32Row& x, int64_t n
                                    _mm256_setr_ps(spad[0], 0, 0, 0, 0, 0, 0, 0), corr);
         }
     }
+}
+
+template <DType T>
+inline float finish(const __m512 acc[4], __m256 corr) {
     const __m512 sum = _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3]));
     float result = hsum512(sum);
     if constexpr (Traits<T>::c != 0) result += Traits<T>::c * hsum512(_mm512_castps256_ps512(corr));
     return result;
 }
 
+// out[r] = dot(W row blk, x row r) for R rows of x.
+template <DType T, int R>
+void dot_rows(const typename Traits<T>::Block* blk, const Q8_32Row* x, int64_t n_blocks, float* out) {
+    __m512 acc[R][4];
+    __m256 corr[R];
+    for (int r = 0; r < R; ++r) {
+        for (int p = 0; p < 4; ++p) acc[r][p] = _mm512_setzero_ps();
+        corr[r] = _mm256_setzero_ps();
+    }
+    int64_t b = 0;
+    for (; b + 8 <= n_blocks; b += 8) group8<T, R>(blk + b, x, b, acc, corr);
+    for (int r = 0; r < R; ++r) {
+        if (b < n_blocks) tail_blocks<T>(blk, x[r], b, n_blocks, acc[r], corr[r]);
+        out[r] = finish<T>(acc[r], corr[r]);
+    }
+}
+
+// x rows per tile: each W block pair is unpacked once per this many rows (the accumulators, 5 registers a
+// row, and the 4 unpacked pairs fit the 32 zmm registers).
+constexpr int kTileRows = 4;
+// x rows whose quantized data (~K bytes each) stay in L1/L2 while a unit of W rows passes over them.
+constexpr int64_t kRowChunk = 32;
+
 template <DType T>
 void q8_rows(const WeightView& w, const ActView& x, int64_t M, float* y, int64_t ldy, int64_t n0,
              int64_t n1) {
     const int64_t n_blocks = w.K / 32;
-    for (int64_t n = n0; n < n1; ++n) {
-        const auto* blk = reinterpret_cast<const typename Traits<T>::Block*>(w.row(n));
-        for (int64_t m = 0; m < M; ++m)
-            y[m * ldy + n] = dot_row<T>(blk, q8_32_row(x.data + m * x.row_bytes, w.K), n_blocks);
+    for (int64_t c0 = 0; c0 < M; c0 += kRowChunk) {
+        const int64_t c1 = std::min(M, c0 + kRowChunk);
+        for (int64_t n = n0; n < n1; ++n) {
+            const auto* blk = reinterpret_cast<const typename Traits<T>::Block*>(w.row(n));
+            int64_t m = c0;
+            for (; m + kTileRows <= c1; m += kTileRows) {
+                Q8_32Row rows[kTileRows];
+                float out[kTileRows];
+                for (int r = 0; r < kTileRows; ++r) rows[r] = q8_32_row(x.data + (m + r) * x.row_bytes, w.K);
+                dot_rows<T, kTileRows>(blk, rows, n_blocks, out);
+                for (int r = 0; r < kTileRows; ++r) y[(m + r) * ldy + n] = out[r];
+            }
+            for (; m < c1; ++m) {
+                const Q8_32Row row = q8_32_row(x.data + m * x.row_bytes, w.K);
+                dot_rows<T, 1>(blk, &row, n_blocks, y + m * ldy + n);
+            }
+        }
     }
 }
 
