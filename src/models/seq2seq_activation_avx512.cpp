@@ -1,8 +1,8 @@
 // AVX-512 SiLU for the seq2seq FFN (Marian's "swish"): x / (1 + e^-x), 16 lanes at a time with
-// kernels/cpu/exp_avx512.h. The scalar reference is loom::silu (kernels/cpu/ops.h); tests compare them.
+// kernels/cpu/vec_math_avx512.h. The scalar reference is loom::silu (kernels/cpu/ops.h); tests compare them.
 #include "kernels/cpu/simd_avx512.h"  // first: sets a diagnostic for the intrinsic headers
 
-#include "kernels/cpu/exp_avx512.h"
+#include "kernels/cpu/vec_math_avx512.h"
 #include "models/seq2seq_layers.h"
 
 namespace loom {

@@ -1,11 +1,11 @@
-// AVX-512 attend_row (see seq2seq_attention.h): the q . k dots, the softmax (kernels/cpu/exp_avx512.h) and
-// the weighted sum of values run 16 lanes at a time in f32 (the reference accumulates in double). Compiled
-// with the AVX-512 flags; called only where the CPU has them.
+// AVX-512 attend_row (see seq2seq_attention.h): the q . k dots, the softmax (kernels/cpu/vec_math_avx512.h)
+// and the weighted sum of values run 16 lanes at a time in f32 (the reference accumulates in double).
+// Compiled with the AVX-512 flags; called only where the CPU has them.
 #include "kernels/cpu/simd_avx512.h"  // first: sets a diagnostic for the intrinsic headers
 
 #include <limits>
 
-#include "kernels/cpu/exp_avx512.h"
+#include "kernels/cpu/vec_math_avx512.h"
 #include "models/seq2seq_attention.h"
 
 namespace loom {

@@ -1,5 +1,6 @@
-// Vectorised exp and exact-GELU for AVX-512 kernels (include only from *_avx512.cpp files). Scalar
-// references: std::exp and loom::gelu_erf (ops.h); tests/unit/test_encoder_kernels.cpp compares them.
+// Vectorised exp and exact-GELU for AVX-512 kernels (include only from *_avx512.cpp files): the one exp the
+// encoder's and the encoder-decoder's softmax and activations share. Scalar references: std::exp and
+// loom::gelu_erf (ops.h); tests/unit/test_encoder_kernels.cpp compares them.
 //
 // exp(x) = 2^n * exp(r), n = round(x / ln 2), r = x - n ln 2 with ln 2 split in two (the high part has few
 // mantissa bits, so n * hi is exact), |r| <= ln2 / 2; exp(r) by its Taylor series to r^7 (truncation error
@@ -16,8 +17,11 @@ namespace loom::kernels {
 namespace {
 
 inline __m512 exp512(__m512 x) {
-    const __m512 lo_limit = _mm512_set1_ps(-87.3f);             // below: exp underflows -> 0
-    const __m512 xc = _mm512_min_ps(x, _mm512_set1_ps(88.3f));  // above: overflow (scalef gives inf)
+    const __m512 lo_limit = _mm512_set1_ps(-87.3f);  // below: exp underflows -> 0
+    // Above 88.3 the result saturates at e^88.3 (not +inf): every caller passes x <= 0 (softmax shifted by
+    // its max, GELU's e^{-a^2}) or SiLU's e^{-x}, where the saturated value changes 1 / (1 + e^{-x}) by <
+    // 1e-36.
+    const __m512 xc = _mm512_min_ps(x, _mm512_set1_ps(88.3f));
     const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(xc, _mm512_set1_ps(1.44269504088896341f)),
                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), xc);
