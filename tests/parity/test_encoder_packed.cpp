@@ -15,24 +15,12 @@
 namespace loom {
 namespace {
 
+using test::batch_from;
 using test::flat;
 using test::golden;
 using test::max_abs_diff;
 using test::tiny_model;
 constexpr float kTol = 1e-4f;
-
-EncoderBatch batch_from(const nlohmann::json& g) {
-    EncoderBatch b;
-    b.batch = static_cast<int64_t>(g["input_ids"].size());
-    b.seq_len = static_cast<int64_t>(g["input_ids"][0].size());
-    for (const auto& row : g["input_ids"])
-        for (const auto& x : row) b.ids.push_back(x.get<int32_t>());
-    for (const auto& row : g["attention_mask"])
-        for (const auto& x : row) b.mask.push_back(x.get<uint8_t>());
-    for (const auto& row : g["token_type_ids"])
-        for (const auto& x : row) b.type_ids.push_back(x.get<int32_t>());
-    return b;
-}
 
 void check_packed(const std::string& model_dir, const std::string& golden_name) {
     const nlohmann::json g = golden(golden_name);

@@ -15,6 +15,7 @@
 
 #include "../tiny_models.h"
 #include "core/mapped_file.h"
+#include "models/bert.h"
 
 namespace loom::test {
 
@@ -51,6 +52,20 @@ inline float max_abs_diff(const std::vector<float>& a, const std::vector<float>&
     float m = 0.0f;
     for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
     return m;
+}
+
+// The golden's padded batch (input_ids, attention_mask, token_type_ids; each [B][T]) as the model's input.
+inline EncoderBatch batch_from(const nlohmann::json& g) {
+    EncoderBatch b;
+    b.batch = static_cast<int64_t>(g["input_ids"].size());
+    b.seq_len = static_cast<int64_t>(g["input_ids"][0].size());
+    for (const auto& row : g["input_ids"])
+        for (const auto& x : row) b.ids.push_back(x.get<int32_t>());
+    for (const auto& row : g["attention_mask"])
+        for (const auto& x : row) b.mask.push_back(x.get<uint8_t>());
+    for (const auto& row : g["token_type_ids"])
+        for (const auto& x : row) b.type_ids.push_back(x.get<int32_t>());
+    return b;
 }
 
 }  // namespace loom::test
