@@ -172,13 +172,7 @@ void apply_gguf_hf_view(ModelSource& source) {
         source.weights = std::move(renamed);
         source.hf_config = std::move(config);
         source.architecture = model_type;
-        source.side_files_dir = dir;
-        source.tokenizer_json_path = existing_in(dir, "tokenizer.json");
-        source.tokenizer_config_path = existing_in(dir, "tokenizer_config.json");
-        for (const char* name : {"spiece.model", "sentencepiece.bpe.model", "tokenizer.model"})
-            if (source.sentencepiece_model_path.empty())
-                source.sentencepiece_model_path = existing_in(dir, name);
-        source.generation_config_path = existing_in(dir, "generation_config.json");
+        set_side_file_paths(source, dir);
     } catch (Error& e) {
         if (e.file_path().empty()) e.file(source.path);
         throw;

@@ -91,13 +91,7 @@ ModelSource open_hf_folder(const std::string& path) {
     else
         source.architecture = source.hf_config["architectures"][0].get<std::string>();
     load_hf_weights(folder, source.weights);
-    source.tokenizer_json_path = existing_file(folder, "tokenizer.json");
-    source.tokenizer_config_path = existing_file(folder, "tokenizer_config.json");
-    for (const char* name : {"spiece.model", "sentencepiece.bpe.model", "tokenizer.model"})
-        if (source.sentencepiece_model_path.empty())
-            source.sentencepiece_model_path = existing_file(folder, name);
-    source.generation_config_path = existing_file(folder, "generation_config.json");
-    source.side_files_dir = path;
+    set_side_file_paths(source, path);
     return source;
 }
 
@@ -119,6 +113,21 @@ ModelSource open_model_source(const std::string& path) {
     throw Error("unknown file type: not a GGUF file and not a model folder")
         .file(path)
         .hint("loom opens .gguf files and Hugging Face folders with config.json + safetensors");
+}
+
+void set_side_file_paths(ModelSource& source, const std::string& folder) {
+    source.side_files_dir = folder;
+    source.tokenizer_json_path.clear();
+    source.tokenizer_config_path.clear();
+    source.sentencepiece_model_path.clear();
+    source.generation_config_path.clear();
+    if (folder.empty()) return;  // not the working directory
+    source.tokenizer_json_path = existing_file(folder, "tokenizer.json");
+    source.tokenizer_config_path = existing_file(folder, "tokenizer_config.json");
+    for (const char* name : {"spiece.model", "sentencepiece.bpe.model", "tokenizer.model"})
+        if (source.sentencepiece_model_path.empty())
+            source.sentencepiece_model_path = existing_file(folder, name);
+    source.generation_config_path = existing_file(folder, "generation_config.json");
 }
 
 }  // namespace loom

@@ -43,4 +43,8 @@ struct ModelSource {
 // Throws loom::Error with the path and what is wrong (missing file, bad header, unknown dtype, ...).
 ModelSource open_model_source(const std::string& path);
 
+// Points side_files_dir and the tokenizer / generation-config paths at the files `folder` holds (an HF
+// folder, or a GGUF's unpacked copies); "" leaves them all empty.
+void set_side_file_paths(ModelSource& source, const std::string& folder);
+
 }  // namespace loom
