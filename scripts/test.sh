@@ -7,8 +7,9 @@ bash scripts/install_deps.sh
 bash scripts/fetch_default_model.sh
 bash scripts/fetch_minilm.sh
 jobs=$(nproc)
-# ctest runs tests side by side and each uses OpenMP threads: idle OpenMP workers must sleep, not spin, or they
-# take the cores the other tests need (measured: a 3 s test took 140 s on an oversubscribed machine).
+# ctest runs tests side by side and each uses compute threads: idle workers must sleep, not spin, or they take
+# the cores the other tests need (measured with OpenMP: a 3 s test took 140 s on an oversubscribed machine).
+# loom's pool (src/core/thread_pool.h) honours the same variable.
 export OMP_WAIT_POLICY=passive
 
 echo "== Release build and tests"

@@ -1,11 +1,11 @@
 #include "core/parallel.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <thread>
+
+#include "core/thread_pool.h"
 
 namespace loom {
 namespace {
@@ -19,7 +19,6 @@ void set_num_threads(int n) {
         if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     }
     g_threads = n;
-    omp_set_num_threads(n);
 }
 
 int num_threads() {
@@ -38,11 +37,8 @@ void parallel_for(int64_t n, int64_t min_chunk, const std::function<void(int64_t
         body(0, n);
         return;
     }
-#pragma omp parallel for num_threads(static_cast<int>(chunks)) schedule(static, 1)
-    for (int64_t c = 0; c < chunks; ++c) {
-        int64_t begin = n * c / chunks, end = n * (c + 1) / chunks;
-        body(begin, end);
-    }
+    static ThreadPool pool;
+    pool.run(n, chunks, num_threads(), body);
 }
 
 }  // namespace loom

@@ -5,6 +5,7 @@
 #include "core/cpu_features.h"
 #include "core/error.h"
 #include "kernels/cpu/ops.h"
+#include "kernels/cpu/vec_ops.h"
 
 namespace loom {
 namespace {
@@ -15,20 +16,14 @@ void seq2seq_apply_activation(Seq2SeqActivation act, float* x, int64_t n) {
             for (int64_t i = 0; i < n; ++i) x[i] = std::max(x[i], 0.0f);
             break;
         case Seq2SeqActivation::GeluErf:
-            gelu_erf(x, n);
+            gelu_erf_fast(x, n);
             break;
         case Seq2SeqActivation::GeluTanh:
-            gelu_tanh(x, n);
+            gelu_tanh_fast(x, n);
             break;
-        case Seq2SeqActivation::Silu: {
-            static const bool use_avx512 = simd_level() >= SimdLevel::Avx512;
-            if (use_avx512) {
-                seq2seq_silu_avx512(x, n);
-            } else {
-                silu(x, n);
-            }
+        case Seq2SeqActivation::Silu:
+            silu_fast(x, n);
             break;
-        }
     }
 }
 

@@ -32,8 +32,6 @@ inline bool seq2seq_has_norm(const Norm& n) {
     return !n.weight.empty();
 }
 
-// In place: silu(x) = x / (1 + e^-x), AVX-512 (only on a CPU with it; loom::silu is the reference).
-void seq2seq_silu_avx512(float* x, int64_t n);
 
 // out: [T, d_model] = ffn(x), x: [T, d_model] (may alias out).
 void seq2seq_ffn(const Seq2SeqFfnWeights& f, Seq2SeqActivation act, float* out, const float* x, int64_t T);

@@ -1,13 +1,56 @@
 #include "nn/attention.h"
 
+#include <algorithm>
 #include <vector>
 
+#include "core/cpu_features.h"
 #include "core/error.h"
 #include "core/parallel.h"
 #include "generate/kv_cache.h"
+#include "kernels/cpu/attention_head.h"
 #include "kernels/cpu/ops.h"
 
 namespace loom {
+namespace {
+
+// Prompts of at least this many tokens go through the blocked kernel (kernels/cpu/attention_head.h): the
+// per-query loop below re-reads every key per query with a scalar-ish dot, while the kernel reads each key
+// block once per 4 queries as a small GEMM. A single new token (decoding) stays on the loop: the kernel's
+// one-off transpose of K would double its work.
+constexpr int64_t kMinBlockQueries = 4;
+// Queries per work item: enough that the per-call transpose of K (n_keys x head_dim) is small beside the
+// block's n_queries x n_keys x head_dim of work, few enough that two threads stay balanced.
+constexpr int64_t kQueriesPerItem = 64;
+
+void blocked_causal_attention(float* out, int64_t ld_out, const float* q, int64_t ld_q, const KvCache& cache,
+                              int64_t layer, int64_t pos0, int64_t n_tokens, const AttentionParams& p) {
+    const int64_t group = p.n_head / p.n_head_kv, d = p.head_dim;
+    const int64_t chunks = (n_tokens + kQueriesPerItem - 1) / kQueriesPerItem;
+    const SimdLevel level = simd_level();
+    parallel_for(p.n_head * chunks, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t item = begin; item < end; ++item) {
+            const int64_t h = item / chunks, t0 = (item % chunks) * kQueriesPerItem;
+            const int64_t t1 = std::min(n_tokens, t0 + kQueriesPerItem);
+            AttentionHead a;
+            a.q = q + t0 * ld_q + h * d;
+            a.k = cache.keys(layer, h / group);
+            a.v = cache.values(layer, h / group);
+            a.out = out + t0 * ld_out + h * d;
+            a.ldq = ld_q;
+            a.ldk = a.ldv = d;
+            a.ldo = ld_out;
+            a.n_q = t1 - t0;
+            a.n_k = pos0 + t1;  // the last query of the item sees every key up to itself
+            a.d = d;
+            a.scale = p.scale;
+            a.causal_offset = pos0 + t0;
+            a.alibi_slope = p.alibi_slopes ? p.alibi_slopes[h] : 0.0f;
+            attention_head(level, a);
+        }
+    });
+}
+
+}  // namespace
 
 void causal_attention(float* out, int64_t ld_out, const float* q, int64_t ld_q, const KvCache& cache,
                       int64_t layer, int64_t pos0, int64_t n_tokens, const AttentionParams& p) {
@@ -15,6 +58,11 @@ void causal_attention(float* out, int64_t ld_out, const float* q, int64_t ld_q, 
     if (pos0 + n_tokens > cache.n_ctx()) throw Error("attention: positions past the KV cache");
     const int64_t group = p.n_head / p.n_head_kv;  // query heads per kv head
     const int64_t d = p.head_dim;
+    const bool hooked = p.weights_hook && *p.weights_hook;
+    if (n_tokens >= kMinBlockQueries && !hooked) {
+        blocked_causal_attention(out, ld_out, q, ld_q, cache, layer, pos0, n_tokens, p);
+        return;
+    }
     // One work item per (query token, head); each needs a scores row of up to pos0 + n_tokens entries.
     parallel_for(n_tokens * p.n_head, 4, [&](int64_t begin, int64_t end) {
         std::vector<float> scores(static_cast<size_t>(pos0 + n_tokens));  // [n_keys]
@@ -29,7 +77,7 @@ void causal_attention(float* out, int64_t ld_out, const float* q, int64_t ld_q, 
             if (p.alibi_slopes)
                 for (int64_t j = 0; j < n_keys; ++j) scores[j] += p.alibi_slopes[h] * static_cast<float>(j);
             softmax(scores.data(), n_keys);
-            if (p.weights_hook && *p.weights_hook)
+            if (hooked)
                 (*p.weights_hook)(layer, h, query_pos, std::span<const float>(scores.data(), n_keys));
             float* oh = out + t * ld_out + h * d;  // [head_dim]
             for (int64_t i = 0; i < d; ++i) oh[i] = 0.0f;

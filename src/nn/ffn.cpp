@@ -1,6 +1,7 @@
 #include "nn/ffn.h"
 
 #include "kernels/cpu/ops.h"
+#include "kernels/cpu/vec_ops.h"
 
 namespace loom {
 
@@ -12,7 +13,7 @@ void SwiGluFfn::forward(float* out, const float* x, int64_t n_tokens, std::vecto
     float* u = scratch.data() + n_tokens * n_ff;  // [n_tokens, n_ff]
     gate.forward(x, g, n_tokens);
     up.forward(x, u, n_tokens);
-    silu(g, n_tokens * n_ff);
+    silu_fast(g, n_tokens * n_ff);
     mul(g, g, u, n_tokens * n_ff);
     down.forward(g, out, n_tokens);
 }
@@ -23,7 +24,7 @@ void GeluMlp::forward(float* out, const float* x, int64_t n_tokens, std::vector<
     if (scratch.size() < need) scratch.resize(need);
     float* h = scratch.data();  // [n_tokens, n_ff]
     up.forward(x, h, n_tokens);
-    gelu_tanh(h, n_tokens * n_ff);
+    gelu_tanh_fast(h, n_tokens * n_ff);
     down.forward(h, out, n_tokens);
 }
 

@@ -53,7 +53,7 @@ struct ServerConfig {
     double shutdown_grace_s = 15;      // on SIGTERM: how long in-flight work may take before it is cancelled
 };
 
-// Blocks SIGTERM / SIGINT in the calling thread, so threads started afterwards (OpenMP workers included)
+// Blocks SIGTERM / SIGINT in the calling thread, so threads started afterwards (the compute pool's workers included)
 // inherit the mask and run_server's watcher is the one that receives them. Call before loading the model.
 void block_shutdown_signals();
 

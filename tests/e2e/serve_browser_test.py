@@ -49,12 +49,26 @@ def run_mode(mode, prompt, shot_name):
     n = driver.find_element(By.ID, "max-tokens")
     n.clear()
     n.send_keys("20")
+    # Tokens must be shown while the request is still running (Send disabled), not only at its end. The page
+    # records the order of its own DOM changes (a MutationObserver delivers them in the order they happened),
+    # so this holds however fast or slow the stream is: no race against the 20-token stream.
+    driver.execute_script("""
+        window.__events = [];
+        new MutationObserver(records => { for (const r of records) {
+            if (r.type === 'childList')
+                for (const n of r.addedNodes) if (n.classList && n.classList.contains('tok')) window.__events.push('tok');
+            if (r.type === 'attributes' && r.target.id === 'send')
+                window.__events.push(r.target.disabled ? 'busy' : 'idle');
+        }}).observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ['disabled']});
+    """)
     driver.find_element(By.ID, "send").click()
-    # Tokens arrive one by one while streaming: see some before the end.
-    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#output .tok")) >= 1)
-    seen_while_streaming = driver.find_element(By.ID, "send").get_attribute("disabled") is not None
     wait.until(lambda d: "finished" in d.find_element(By.ID, "status").text or "error" in d.find_element(By.ID, "status").text)
     t.check("finished" in driver.find_element(By.ID, "status").text, f"{mode}: status {driver.find_element(By.ID, 'status').text}")
+    wait.until(lambda d: "idle" in (d.execute_script("return window.__events") or []))
+    events = driver.execute_script("return window.__events")
+    busy = events.index("busy") if "busy" in events else len(events)
+    idle = events.index("idle", busy) if "idle" in events[busy:] else -1
+    seen_while_streaming = idle > busy and "tok" in events[busy:idle]
     tokens = driver.find_elements(By.CSS_SELECTOR, "#output .tok")
     t.check(len(tokens) >= 3, f"{mode}: {len(tokens)} tokens shown")
     t.check(seen_while_streaming, f"{mode}: first token shown before the stream ended")

@@ -5,7 +5,7 @@
 #   - a tiny LLaMA with a real byte-level tokenizer (tests/e2e/make_tiny_tokenized_model.py) converted to
 #     f32 gives the same greedy text under `loom run` as its folder, and so does `loom quantize` of it to q8_0
 #     run against itself (a smoke test that the quantized file loads and runs);
-#   - perplexity of the folder and of its f32 conversion agree to 4 digits;
+#   - perplexity of the folder and of its f32 conversion agree to float rounding (1e-6 relative);
 #   - inspect / run --dry-run state the memory needed and whether it fits.
 # Usage: tests/e2e/store_convert.sh path/to/loom   (run from the repository root, as ctest does)
 set -uo pipefail
@@ -46,7 +46,10 @@ grep -q "unknown type 'q3_k'" "$tmp/err" || fail "bad type message: $(cat "$tmp/
 head -c 3000 ../shared/data/sentencepiece/botchan.txt >"$tmp/text.txt"
 ppl() { "$loom" perplexity -m "$1" -f "$tmp/text.txt" -c 64 --json 2>/dev/null | python3 -c 'import json,sys; print("%.4f" % json.load(sys.stdin)["perplexity"])'; }
 a=$(ppl "$tmp/tok"); b=$(ppl "$tmp/tok.gguf")
-[ -n "$a" ] && [ "$a" = "$b" ] || fail "perplexity folder $a vs gguf $b"
+# (Not bit for bit: the GGUF stores LLaMA's q/k rows permuted for its RoPE layout, so attention sums the head's
+# products in another order; a relative 1e-6 is float rounding, a wrong tensor moves perplexity by far more.)
+[ -n "$a" ] && [ -n "$b" ] && python3 -c "import sys; sys.exit(abs($a / $b - 1) > 1e-6)" ||
+    fail "perplexity folder $a vs gguf $b"
 
 # Memory: inspect and run --dry-run say what the model needs and whether it fits.
 "$loom" inspect -c 128 "$tmp/tok.gguf" | grep -q "memory needed: weights .* KV cache .* at context 128; available RAM .*: fits" ||

@@ -75,6 +75,36 @@ TEST(EncoderKernels, GeluErfWithin1e6OfStdErfForm) {
     }
 }
 
+// SiLU and the tanh GELU (decoder FFNs, Marian, GPT-2, T5 v1.1): every level against ops.h's scalar form, over
+// both saturating tails and with 16- / 8-lane remainders.
+TEST(ActivationKernels, SiluAndGeluTanhMatchTheScalarForms) {
+    std::vector<float> x;
+    for (float v = -100.0f; v <= 100.0f; v += 0.0037f) x.push_back(v);
+    for (float v : {0.0f, -0.0f, 1e-8f, -1e-8f, 1e-30f}) x.push_back(v);
+    struct Op {
+        const char* name;
+        void (*reference)(float*, int64_t);
+        void (*variant)(SimdLevel, float*, int64_t);
+    };
+    for (const Op& op : {Op{"silu", silu, silu_variant}, Op{"gelu_tanh", gelu_tanh, gelu_tanh_variant}}) {
+        std::vector<float> want = x;
+        op.reference(want.data(), static_cast<int64_t>(want.size()));
+        for (SimdLevel level : fast_levels()) {
+            for (int64_t n : {int64_t{5}, int64_t{17}, static_cast<int64_t>(x.size())}) {
+                std::vector<float> got(x.begin(), x.begin() + n);
+                op.variant(level, got.data(), n);
+                float worst = 0.0f;
+                size_t at = 0;
+                for (int64_t i = 0; i < n; ++i) {
+                    const float err = std::fabs(got[i] - want[i]) / std::max(1.0f, std::fabs(want[i]));
+                    if (err > worst) worst = err, at = static_cast<size_t>(i);
+                }
+                EXPECT_LE(worst, 2e-6f) << op.name << " " << simd_level_name(level) << " at x = " << x[at];
+            }
+        }
+    }
+}
+
 TEST(EncoderKernels, LayerNormRowsMatchReference) {
     for (int64_t n : {int64_t{7}, int64_t{16}, int64_t{384}, int64_t{1000}}) {
         const int64_t rows = 5;
@@ -93,7 +123,8 @@ TEST(EncoderKernels, LayerNormRowsMatchReference) {
     }
 }
 
-void check_attention(int64_t n_q, int64_t n_k, int64_t d, uint32_t seed) {
+void check_attention(int64_t n_q, int64_t n_k, int64_t d, uint32_t seed, int64_t causal_offset = -1,
+                     float alibi_slope = 0.0f) {
     const int64_t ld = 3 * d + 5;  // rows wider than one head, as in a fused QKV matrix
     const std::vector<float> qkv = random_floats(static_cast<size_t>(std::max(n_q, n_k) * ld), seed, -2, 2);
     AttentionHead h;
@@ -106,16 +137,25 @@ void check_attention(int64_t n_q, int64_t n_k, int64_t d, uint32_t seed) {
     h.n_k = n_k;
     h.d = d;
     h.scale = 1.0f / std::sqrt(static_cast<float>(d));
+    h.causal_offset = causal_offset;
+    h.alibi_slope = alibi_slope;
     std::vector<float> want(static_cast<size_t>(n_q * h.ldo), -7.0f);  // -7: untouched padding columns
+    std::vector<float> want_p(static_cast<size_t>(n_q * n_k), -1.0f);
     h.out = want.data();
+    h.probs = want_p.data();
+    h.ldp = n_k;
     attention_head_reference(h);
     for (SimdLevel level : fast_levels()) {
-        std::vector<float> got(want.size(), -7.0f);
+        std::vector<float> got(want.size(), -7.0f), got_p(want_p.size(), -1.0f);
         h.out = got.data();
+        h.probs = got_p.data();
         attention_head(level, h);
-        float worst = 0.0f;
+        float worst = 0.0f, worst_p = 0.0f;
         for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(got[i] - want[i]));
-        EXPECT_LE(worst, 2e-6f) << simd_level_name(level) << " n_q=" << n_q << " n_k=" << n_k << " d=" << d;
+        for (size_t i = 0; i < got_p.size(); ++i) worst_p = std::max(worst_p, std::fabs(got_p[i] - want_p[i]));
+        EXPECT_LE(worst, 2e-6f) << simd_level_name(level) << " n_q=" << n_q << " n_k=" << n_k << " d=" << d
+                                << " causal_offset=" << causal_offset;
+        EXPECT_LE(worst_p, 2e-6f) << "probabilities, " << simd_level_name(level) << " n_q=" << n_q;
     }
 }
 
@@ -127,6 +167,19 @@ TEST(EncoderKernels, AttentionHeadMatchesReference) {
     check_attention(40, 40, 64, 5);
     check_attention(7, 7, 12, 6);
     check_attention(130, 128, 32, 7);
+}
+
+// Decoder prefill: query i sees keys 0 .. causal_offset + i (a prompt after a cached prefix, or from 0),
+// with and without ALiBi; n_k = causal_offset + n_q as the decoder passes it, and blocks of 4 queries whose
+// rows see different key counts.
+TEST(EncoderKernels, CausalAttentionHeadMatchesReference) {
+    check_attention(1, 1, 64, 8, 0);
+    check_attention(5, 5, 64, 9, 0);
+    check_attention(17, 17, 64, 10, 0);
+    check_attention(13, 40, 64, 11, 27);
+    check_attention(64, 64, 32, 12, 0, -0.0625f);
+    check_attention(9, 20, 80, 13, 11, -0.5f);
+    check_attention(6, 6, 24, 14, -1, -0.25f);  // bidirectional with ALiBi
 }
 
 Tensor matrix(int64_t rows, int64_t cols, uint32_t seed) {

@@ -1,5 +1,5 @@
-// The AVX-512 int8 row kernel tiles x rows (4 rows share each unpacked W block pair, used for prefill up to
-// 64 rows): every row of a tiled call must equal, bit for bit, the same row computed alone (M = 1, the
+// The AVX-512 int8 row kernel tiles x rows (4 rows share each unpacked W block pair; used below the int8
+// GEMM's 16 rows: batched decoding, short prompts): every row of a tiled call must equal, bit for bit, the same row computed alone (M = 1, the
 // untiled path that MatmulVariant checks against the f64 reference), and the tiled call must stay within
 // the int8 bound of the scalar reference kernel.
 #include <gtest/gtest.h>
@@ -45,9 +45,9 @@ class Int8RowTiles : public ::testing::TestWithParam<DType> {};
 TEST_P(Int8RowTiles, TiledRowsEqualRowsComputedAlone) {
     if (!avx512_vnni_here()) GTEST_SKIP() << "CPU lacks AVX-512 VNNI";
     const DType type = GetParam();
-    // K = 576: 2 groups of 8 blocks + a pair; K = 608: + an odd block. M = 23: 5 tiles of 4 + 3 single rows.
+    // K = 576: 2 groups of 8 blocks + a pair; K = 608: + an odd block. M = 15: 3 tiles of 4 + 3 single rows.
     for (int64_t K : {int64_t{576}, int64_t{608}}) {
-        const int64_t M = 23, N = 37;
+        const int64_t M = 15, N = 37;
         ASSERT_EQ(matmul_kernel_name(SimdLevel::Avx512, type, M), "avx512 int8-dot vnni");
         Tensor W = random_block32_weight(type, N, K, static_cast<uint32_t>(K));
         std::mt19937 rng(7);
@@ -68,7 +68,7 @@ TEST_P(Int8RowTiles, TiledRowsEqualRowsComputedAlone) {
 TEST_P(Int8RowTiles, TiledRowsMatchTheScalarReference) {
     if (!avx512_vnni_here()) GTEST_SKIP() << "CPU lacks AVX-512 VNNI";
     const DType type = GetParam();
-    const int64_t M = 40, N = 67, K = 576;
+    const int64_t M = 14, N = 67, K = 576;  // 3 tiles of 4 + 2 single rows
     Tensor W = random_block32_weight(type, N, K, 99);
     std::mt19937 rng(3);
     std::normal_distribution<float> normal(0.0f, 1.0f);

@@ -66,19 +66,6 @@ TEST(Seq2SeqAttention, Avx512MatchesReference) {
     }
 }
 
-TEST(Seq2SeqAttention, SiluAvx512MatchesReference) {
-    if (simd_level() < SimdLevel::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU";
-    std::vector<float> x;
-    for (float v = -100.0f; v <= 100.0f; v += 0.37f) x.push_back(v);  // both tails, and 16-lane remainders
-    for (size_t n : {x.size(), size_t{5}}) {
-        std::vector<float> ref(x.begin(), x.begin() + n), fast = ref;
-        silu(ref.data(), static_cast<int64_t>(n));
-        seq2seq_silu_avx512(fast.data(), static_cast<int64_t>(n));
-        for (size_t i = 0; i < n; ++i)
-            EXPECT_NEAR(fast[i], ref[i], 2e-6f * std::max(1.0f, std::fabs(ref[i]))) << "x = " << x[i];
-    }
-}
-
 class Seq2SeqEncodeBatch : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(Seq2SeqEncodeBatch, EqualsEncodeOnEachSource) {

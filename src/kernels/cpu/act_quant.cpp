@@ -75,12 +75,30 @@ void quantize_act_row(ActFormat format, SimdLevel level, const float* x, int64_t
             if (K % 256)
                 throw Error("quantize_act_row: K = " + std::to_string(K) + " is not a multiple of 256");
             Q8_256Row r = q8_256_row(out, K);
-            return quantize_q8_256(x, K, const_cast<int8_t*>(r.qs), const_cast<float*>(r.d),
-                                   const_cast<int16_t*>(r.sum16));
+            auto* qs = const_cast<int8_t*>(r.qs);
+            auto* d = const_cast<float*>(r.d);
+            auto* sum16 = const_cast<int16_t*>(r.sum16);
+            if (level == SimdLevel::Avx512) return quantize_q8_256_avx512(x, K, qs, d, sum16);
+            return quantize_q8_256(x, K, qs, d, sum16);
         }
         default:
             throw Error("quantize_act_row: f32 activations need no conversion");
     }
+}
+
+uint64_t int8_act_bytes(int64_t M, int64_t K, int block) {
+    const int64_t slivers = (M + kInt8Rows - 1) / kInt8Rows;
+    const uint64_t q = align64(static_cast<uint64_t>(slivers * kInt8Rows * K));
+    const uint64_t scales = align64(4 * static_cast<uint64_t>(slivers * kInt8Rows * (K / block)));
+    return q + 2 * scales;
+}
+
+Int8Act int8_act_view(uint8_t* buffer, int64_t M, int64_t K, int block) {
+    const int64_t slivers = (M + kInt8Rows - 1) / kInt8Rows;
+    const uint64_t q = align64(static_cast<uint64_t>(slivers * kInt8Rows * K));
+    const uint64_t scales = align64(4 * static_cast<uint64_t>(slivers * kInt8Rows * (K / block)));
+    return {reinterpret_cast<const int8_t*>(buffer), reinterpret_cast<const float*>(buffer + q),
+            reinterpret_cast<const float*>(buffer + q + scales), M, K, block};
 }
 
 }  // namespace loom::kernels

@@ -52,5 +52,7 @@ void quantize_act_row(ActFormat format, SimdLevel level, const float* x, int64_t
 // write qs[K], d[K/32], sd[K/32].
 void quantize_q8_32_avx2(const float* x, int64_t K, int8_t* qs, float* d, float* sd);
 void quantize_q8_32_avx512(const float* x, int64_t K, int8_t* qs, float* d, float* sd);
+// The 256-block quantizer (AVX-512): writes qs[K], d[K/256], sum16[K/16].
+void quantize_q8_256_avx512(const float* x, int64_t K, int8_t* qs, float* d, int16_t* sum16);
 
 }  // namespace loom::kernels

@@ -11,13 +11,16 @@ namespace loom {
 void attention_head_reference(const AttentionHead& h) {
     std::vector<float> p(static_cast<size_t>(h.n_k));  // [n_k] one row of P
     for (int64_t i = 0; i < h.n_q; ++i) {
+        const int64_t n_keys = attention_keys_of_query(h, i);
         const float* qi = h.q + i * h.ldq;
-        for (int64_t j = 0; j < h.n_k; ++j) p[j] = h.scale * dot(qi, h.k + j * h.ldk, h.d);
-        softmax(p.data(), h.n_k);
+        for (int64_t j = 0; j < n_keys; ++j)
+            p[j] = h.scale * dot(qi, h.k + j * h.ldk, h.d) + h.alibi_slope * static_cast<float>(j);
+        softmax(p.data(), n_keys);
+        std::fill(p.begin() + n_keys, p.end(), 0.0f);
         if (h.probs) std::copy(p.begin(), p.end(), h.probs + i * h.ldp);
         float* oi = h.out + i * h.ldo;
         for (int64_t c = 0; c < h.d; ++c) oi[c] = 0.0f;
-        for (int64_t j = 0; j < h.n_k; ++j)
+        for (int64_t j = 0; j < n_keys; ++j)
             for (int64_t c = 0; c < h.d; ++c) oi[c] += p[j] * h.v[j * h.ldv + c];
     }
 }

@@ -1,13 +1,15 @@
-// One head of bidirectional attention over one sequence's real tokens (the caller passes only real keys, so
-// there is no mask):
+// One head of attention over one sequence's keys: bidirectional (the encoders: the caller passes only real
+// keys, so there is no padding mask) or causal (decoder prefill against its KV cache):
 //
-//   S = scale * Q K^T      [n_q, n_k]
-//   P = softmax_rows(S)    [n_q, n_k]
-//   O = P V                [n_q, d]
+//   S = scale * Q K^T + alibi_slope * j      [n_q, n_k]   key j of query i masked (-inf) when causal and
+//   P = softmax_rows(S)                      [n_q, n_k]   j > causal_offset + i
+//   O = P V                                  [n_q, d]
 //
-// The fast variants are two small GEMMs: K is transposed (and scaled) once into [d][n_k] so a block of 4
-// queries x 16 keys accumulates with one vector load per d; softmax uses the vectorised exp; PV broadcasts
-// P[i, j] against rows of V. attention_head_reference is the scalar reference they are tested against.
+// The fast variants are two small GEMMs per block of 4 queries: K is transposed (and scaled) once into
+// [d][n_k] so 4 queries x 16 keys accumulate with one vector load per d; softmax uses the vectorised exp; PV
+// broadcasts P[i, j] against rows of V. Only the block's 4 rows of S exist at a time (memory O(n_k), not
+// O(n_q n_k)), and a causal block stops at its last query's last key. attention_head_reference is the
+// scalar reference they are tested against.
 #pragma once
 
 #include <cstdint>
@@ -24,12 +26,19 @@ struct AttentionHead {
     int64_t ldq = 0, ldk = 0, ldv = 0, ldo = 0;
     int64_t n_q = 0, n_k = 0, d = 0;  // n_k >= 1
     float scale = 1.0f;
+    int64_t causal_offset = -1;  // >= 0: query i sees keys 0 .. causal_offset + i (its position in the cache)
+    float alibi_slope = 0.0f;    // BLOOM's ALiBi: + slope * j on every score
     float* probs = nullptr;  // optional [n_q, n_k] copy of P, row stride ldp (attention maps)
     int64_t ldp = 0;
 };
 
 void attention_head(SimdLevel level, const AttentionHead& h);
 void attention_head_reference(const AttentionHead& h);
+
+// Keys query i of `h` sees: n_k, or fewer when causal.
+inline int64_t attention_keys_of_query(const AttentionHead& h, int64_t i) {
+    return h.causal_offset < 0 ? h.n_k : (h.causal_offset + i + 1 < h.n_k ? h.causal_offset + i + 1 : h.n_k);
+}
 
 namespace kernels {
 void attention_head_avx512(const AttentionHead& h);

@@ -1,5 +1,5 @@
-// AVX-512 attention head (see attention_head.h): blocks of 4 queries x 16 keys for S, masked-free softmax
-// over rows padded with -inf, and 4 queries x 32 columns of V for O.
+// AVX-512 attention head (see attention_head.h): blocks of 4 queries x 16 keys for S, softmax over rows
+// padded (and causally masked) with -inf, and 4 queries x 32 columns of V for O.
 #include "kernels/cpu/simd_avx512.h"  // first: sets a diagnostic for the intrinsic headers
 
 #include <algorithm>
@@ -38,31 +38,45 @@ void softmax_row(float* p, int64_t nkp) {
 void attention_head_avx512(const AttentionHead& h) {
     const int64_t nq = h.n_q, nk = h.n_k, d = h.d, nkp = (nk + 15) / 16 * 16;
     float* kt = thread_scratch_floats<8>(static_cast<size_t>(d * nkp));  // [d][nkp] scale * K^T, 0 past n_k
-    float* s = thread_scratch_floats<9>(static_cast<size_t>(nq * nkp));  // [n_q][nkp] scores, then P
+    float* s = thread_scratch_floats<9>(static_cast<size_t>(kQ * nkp));  // [kQ][nkp] the block's S, then P
     for (int64_t c = 0; c < d; ++c) {
         float* row = kt + c * nkp;
         for (int64_t j = 0; j < nk; ++j) row[j] = h.scale * h.k[j * h.ldk + c];
         std::fill(row + nk, row + nkp, 0.0f);
     }
     const __m512 neg_inf = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+    const __m512 iota = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     for (int64_t i0 = 0; i0 < nq; i0 += kQ) {
-        const float* qr[kQ];  // rows past n_q repeat the last one (computed, not stored)
-        for (int r = 0; r < kQ; ++r) qr[r] = h.q + std::min(i0 + r, nq - 1) * h.ldq;
+        const float* qr[kQ];      // rows past n_q repeat the last one (computed, not stored)
+        int64_t keys_of[kQ];      // keys each row sees
+        for (int r = 0; r < kQ; ++r) {
+            const int64_t i = std::min(i0 + r, nq - 1);
+            qr[r] = h.q + i * h.ldq;
+            keys_of[r] = attention_keys_of_query(h, i);
+        }
         const int rows = static_cast<int>(std::min<int64_t>(kQ, nq - i0));
-        for (int64_t jb = 0; jb < nkp; jb += 16) {
+        const int64_t block_keys = *std::max_element(keys_of, keys_of + kQ);
+        const int64_t block_kp = (block_keys + 15) / 16 * 16;
+        for (int64_t jb = 0; jb < block_kp; jb += 16) {
             __m512 acc[kQ];
             for (int r = 0; r < kQ; ++r) acc[r] = _mm512_setzero_ps();
             for (int64_t c = 0; c < d; ++c) {
                 const __m512 kv = _mm512_load_ps(kt + c * nkp + jb);
                 for (int r = 0; r < kQ; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(qr[r][c]), kv, acc[r]);
             }
-            const __mmask16 real = lanes(nk - jb);  // keys past n_k -> -inf
-            for (int r = 0; r < rows; ++r)
-                _mm512_store_ps(s + (i0 + r) * nkp + jb, _mm512_mask_mov_ps(neg_inf, real, acc[r]));
+            const __m512 bias = _mm512_mul_ps(_mm512_set1_ps(h.alibi_slope),
+                                              _mm512_add_ps(iota, _mm512_set1_ps(static_cast<float>(jb))));
+            for (int r = 0; r < rows; ++r)  // keys a row does not see -> -inf
+                _mm512_store_ps(s + r * nkp + jb,
+                                _mm512_mask_mov_ps(neg_inf, lanes(keys_of[r] - jb), _mm512_add_ps(acc[r], bias)));
         }
         for (int r = 0; r < rows; ++r) {
-            softmax_row(s + (i0 + r) * nkp, nkp);
-            if (h.probs) std::copy_n(s + (i0 + r) * nkp, nk, h.probs + (i0 + r) * h.ldp);
+            softmax_row(s + r * nkp, block_kp);
+            if (h.probs) {
+                float* out = h.probs + (i0 + r) * h.ldp;
+                std::copy_n(s + r * nkp, std::min(nk, block_kp), out);
+                std::fill(out + std::min(nk, block_kp), out + nk, 0.0f);
+            }
         }
         // O rows i0.. = P rows · V, 32 columns of V at a time.
         for (int64_t c0 = 0; c0 < d; c0 += 32) {
@@ -70,8 +84,8 @@ void attention_head_avx512(const AttentionHead& h) {
             __m512 acc[kQ][2];
             for (int r = 0; r < kQ; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
             const float* pr[kQ];  // P rows; past n_q the last one again (computed, not stored)
-            for (int r = 0; r < kQ; ++r) pr[r] = s + std::min(i0 + r, nq - 1) * nkp;
-            for (int64_t j = 0; j < nk; ++j) {
+            for (int r = 0; r < kQ; ++r) pr[r] = s + std::min(r, rows - 1) * nkp;
+            for (int64_t j = 0; j < block_keys; ++j) {
                 const float* vj = h.v + j * h.ldv + c0;
                 const __m512 v0 = _mm512_maskz_loadu_ps(m0, vj), v1 = _mm512_maskz_loadu_ps(m1, vj + 16);
                 for (int r = 0; r < kQ; ++r) {

@@ -26,20 +26,13 @@ constexpr int64_t kGemmMinRows = 16;
 // batched decoding's M = beams x sentences).
 constexpr int64_t kFloatGemmMinRows = 64;
 
-// The 32-element block types on AVX-512 VNNI: the int8 row kernel tiles x rows (each W block pair unpacked
-// once per 4 rows) and beats the gemm, which dequantizes W panels to f32, below this many rows; from here on
-// the gemm's register tile wins (single thread, N 1536 x K 576 Q4_1, GFLOP/s int8 / gemm: M 16 25.7 / 9.5,
-// M 32 27.6 / 17.6, M 64 26.5 / 28.1, M 128 23.3 / 50.5, M 512 26.6 / 77.2).
-constexpr int64_t kInt8TiledMaxRows = 64;
+// From this many rows of x on, quantized weights take the int8 GEMM (panels unpacked per call, reused across
+// rows) instead of the int8 row kernels (bench_matmul matmul_M*; docs/benchmarks.md).
+constexpr int64_t kInt8GemmMinRows = 16;
 
-bool int8_tiles_win(SimdLevel level, DType type) {
-    const bool block32 = type == DType::Q4_0 || type == DType::Q4_1 || type == DType::Q5_0 ||
-                         type == DType::Q5_1 || type == DType::Q8_0;
-    return block32 && level >= SimdLevel::Avx512 && activation_precision() == ActivationPrecision::Fast;
-}
-
+// Rows from which the f32 gemm (panels dequantized to f32) beats the row kernels. With AVX-512 VNNI and fast
+// activations, quantized weights take the int8 GEMM from kInt8GemmMinRows before this is reached.
 int64_t gemm_min_rows(SimdLevel level, DType type) {
-    if (int8_tiles_win(level, type)) return kInt8TiledMaxRows;
     const bool stored_as_floats = type == DType::F32 || type == DType::F16 || type == DType::BF16;
     return stored_as_floats && level >= SimdLevel::Avx2 ? kFloatGemmMinRows : kGemmMinRows;
 }
@@ -123,6 +116,9 @@ bool matmul_supports(DType type) {
 }
 
 std::string matmul_kernel_name(SimdLevel level, DType type, int64_t M) {
+    if (M >= kInt8GemmMinRows && level >= SimdLevel::Avx512 &&
+        activation_precision() == ActivationPrecision::Fast && avx512_int8_gemm(type).fn)
+        return avx512_int8_gemm(type).name;
     if (M >= gemm_min_rows(level, type)) {
         if (level >= SimdLevel::Avx512 && avx512_gemm_kernel(type)) return "avx512 gemm-f32";
         if (level >= SimdLevel::Avx2 && avx2_gemm_kernel(type)) return "avx2 gemm-f32";
@@ -148,6 +144,19 @@ void matmul_variant(SimdLevel level, const Tensor& W, const float* x, int64_t ld
     if (M == 0 || N == 0) return;
     const WeightView w{W.data_as<uint8_t>(), W.row_nbytes(), K, W.dtype()};
 
+    if (M >= kInt8GemmMinRows && level >= SimdLevel::Avx512 &&
+        activation_precision() == ActivationPrecision::Fast && K % 32 == 0) {
+        if (const Int8Gemm gemm = avx512_int8_gemm(W.dtype()); gemm.fn) {
+            uint8_t* buffer = act_scratch(int8_act_bytes(M, K, gemm.block));
+            const Int8Act act = int8_act_view(buffer, M, K, gemm.block);
+            const int64_t slivers = (M + kInt8Rows - 1) / kInt8Rows;
+            parallel_for(slivers, 4, [&](int64_t s0, int64_t s1) {
+                pack_int8_act_avx512(x, ldx, s0 * kInt8Rows, std::min(M, s1 * kInt8Rows), act);
+            });
+            parallel_over_n(N, [&](int64_t n0, int64_t n1) { gemm.fn(w, act, y, ldy, n0, n1); });
+            return;
+        }
+    }
     if (M >= gemm_min_rows(level, W.dtype())) {
         if (GemmKernelFn gemm = gemm_kernel_at(level, W.dtype())) {
             parallel_over_n(N, [&](int64_t n0, int64_t n1) { gemm(w, x, ldx, M, y, ldy, n0, n1); });

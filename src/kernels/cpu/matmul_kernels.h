@@ -48,6 +48,35 @@ struct RowKernel {
     const char* name = "";  // e.g. "avx512 int8-dot"
 };
 
+// The int8 GEMM (prefill of quantized weights, gemm_int8_avx512.cpp). Activations are quantized once per call
+// to int8 blocks of 32 (Q8_32 arithmetic: d = max|x| / 127, round to nearest even) and laid out in slivers of
+// kInt8Rows rows for broadcasting 4 bytes at a time: q [M / kInt8Rows][K / 4][kInt8Rows][4]; with each row's
+// scale and scaled quant sum per weight block (`block`: 32, or 16 for the K types with 16-element groups):
+// dx [M / kInt8Rows][K / block][kInt8Rows], xsum = dx * sum of the block's quants, same layout.
+constexpr int kInt8Rows = 4;
+struct Int8Act {
+    const int8_t* q;
+    const float* dx;
+    const float* xsum;
+    int64_t M, K;
+    int block;
+};
+// y[m * ldy + n] = dot(x row m, W row n) for every m, n in [n0, n1).
+using Int8GemmFn = void (*)(const WeightView& w, const Int8Act& x, float* y, int64_t ldy, int64_t n0,
+                            int64_t n1);
+struct Int8Gemm {
+    Int8GemmFn fn = nullptr;
+    int block = 0;  // the weight blocks' element count the activations must be summed over
+    const char* name = "";
+};
+Int8Gemm avx512_int8_gemm(DType type);
+// Bytes of the packed activations for M rows (64-byte aligned parts).
+uint64_t int8_act_bytes(int64_t M, int64_t K, int block);
+// Lays out the Int8Act views over `buffer` (int8_act_bytes bytes, 64-byte aligned).
+Int8Act int8_act_view(uint8_t* buffer, int64_t M, int64_t K, int block);
+// Quantizes and packs x rows [m0, m1) (m0 a multiple of kInt8Rows) into `act` (AVX-512; K % 32 == 0).
+void pack_int8_act_avx512(const float* x, int64_t ldx, int64_t m0, int64_t m1, const Int8Act& act);
+
 // nullptr / fn == nullptr where the variant has no kernel for the dtype.
 RowKernel scalar_row_kernel(DType type);
 RowKernel avx2_row_kernel(DType type);

@@ -17,6 +17,26 @@ void gelu_erf_fast(float* x, int64_t n) {
     gelu_erf_variant(simd_level(), x, n);
 }
 
+void silu_variant(SimdLevel level, float* x, int64_t n) {
+    if (level == SimdLevel::Avx512) return kernels::silu_avx512(x, n);
+    if (level == SimdLevel::Avx2) return kernels::silu_avx2(x, n);
+    silu(x, n);
+}
+
+void silu_fast(float* x, int64_t n) {
+    silu_variant(simd_level(), x, n);
+}
+
+void gelu_tanh_variant(SimdLevel level, float* x, int64_t n) {
+    if (level == SimdLevel::Avx512) return kernels::gelu_tanh_avx512(x, n);
+    if (level == SimdLevel::Avx2) return kernels::gelu_tanh_avx2(x, n);
+    gelu_tanh(x, n);
+}
+
+void gelu_tanh_fast(float* x, int64_t n) {
+    gelu_tanh_variant(simd_level(), x, n);
+}
+
 void exp_variant(SimdLevel level, const float* x, float* out, int64_t n) {
     if (level == SimdLevel::Avx512) return kernels::exp_avx512(x, out, n);
     if (level == SimdLevel::Avx2) return kernels::exp_avx2(x, out, n);

@@ -19,7 +19,24 @@ void map8(const float* x, float* out, int64_t n, Op op) {
     }
 }
 
+// x / (1 + e^-z) for z = scale * (x + cubic * x^3): SiLU (scale 1, cubic 0) and the tanh GELU.
+inline __m256 x_sigmoid256(__m256 x, float scale, float cubic) {
+    __m256 z = x;
+    if (cubic != 0) z = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(cubic), x), _mm256_mul_ps(x, x), x);
+    if (scale != 1) z = _mm256_mul_ps(z, _mm256_set1_ps(scale));
+    const __m256 e = exp256(_mm256_sub_ps(_mm256_setzero_ps(), z));
+    return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+}
+
 }  // namespace
+
+void silu_avx2(float* x, int64_t n) {
+    map8(x, x, n, [](__m256 v) { return x_sigmoid256(v, 1.0f, 0.0f); });
+}
+
+void gelu_tanh_avx2(float* x, int64_t n) {
+    map8(x, x, n, [](__m256 v) { return x_sigmoid256(v, 2.0f * 0.7978845608028654f, 0.044715f); });
+}
 
 void gelu_erf_avx2(float* x, int64_t n) {
     map8(x, x, n, [](__m256 v) { return gelu_erf256(v); });
