@@ -35,7 +35,7 @@ std::string served_name(std::string path) {
 }
 
 int run(ServeOptions& o) {
-    server::block_shutdown_signals();  // before any thread exists (OpenMP's start with the first model pass)
+    server::block_shutdown_signals();  // before any thread exists (the compute pool's start with the first model pass)
     set_num_threads(o.threads);
     server::ServerModel served;
     std::unique_ptr<LoadedModel> loaded;
