@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <exception>
+#include <mutex>
 #include <thread>
 
 namespace loom {
@@ -38,11 +40,19 @@ void parallel_for(int64_t n, int64_t min_chunk, const std::function<void(int64_t
         body(0, n);
         return;
     }
+    // An exception may not leave an OpenMP region (that ends the process): keep the first, rethrow it here.
+    std::exception_ptr failure;
+    std::once_flag failed;
 #pragma omp parallel for num_threads(static_cast<int>(chunks)) schedule(static, 1)
     for (int64_t c = 0; c < chunks; ++c) {
         int64_t begin = n * c / chunks, end = n * (c + 1) / chunks;
-        body(begin, end);
+        try {
+            body(begin, end);
+        } catch (...) {
+            std::call_once(failed, [&] { failure = std::current_exception(); });
+        }
     }
+    if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace loom
