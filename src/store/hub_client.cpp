@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "store/sha256.h"
 
 namespace loom {
@@ -198,6 +199,7 @@ HubRepoInfo HubClient::repo_info(const std::string& repo, const std::string& rev
     curl_easy_getinfo(h.curl, CURLINFO_RESPONSE_CODE, &r.status);
     if (r.status != 200) throw http_error(config_, r, "hf:" + repo);
 
+    check_json_depth(r.body, "hf:" + repo + " model info");
     nlohmann::json info = nlohmann::json::parse(r.body, nullptr, false);
     if (info.is_discarded() || !info.is_object() || !info.contains("siblings") ||
         !info["siblings"].is_array())

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "tokenizer/encoding_ops.h"
 #include "tokenizer/pipeline.h"
 
@@ -101,9 +102,11 @@ std::unique_ptr<Tokenizer> Tokenizer::from_file(const std::string& path) {
     if (!in) throw Error("cannot open tokenizer file").file(path);
     std::stringstream buffer;
     buffer << in.rdbuf();
+    const std::string text = buffer.str();
+    check_json_depth(text, path);
     json j;
     try {
-        j = json::parse(buffer.str());
+        j = json::parse(text);
     } catch (const json::exception& e) {
         throw Error(std::string("tokenizer file is not valid JSON: ") + e.what()).file(path);
     }

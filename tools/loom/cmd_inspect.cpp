@@ -9,6 +9,7 @@
 
 #include "command.h"
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "core/mapped_file.h"
 #include "default_model.h"
 #include "formats/gguf.h"
@@ -63,7 +64,7 @@ json gguf_tokenizer(const GgufFile& gguf) {
 json hf_tokenizer(const ModelSource& source) {
     if (!source.tokenizer_json_path.empty()) {
         // Plain (unordered) json: tokenizer.json vocabularies have 100k+ keys.
-        nlohmann::json file = nlohmann::json::parse(read_text_file(source.tokenizer_json_path), nullptr,
+        nlohmann::json file = nlohmann::json::parse(read_json_text(source.tokenizer_json_path), nullptr,
                                                     /*allow_exceptions=*/false);
         if (file.is_discarded() || !file.is_object())
             throw Error("tokenizer.json is not a JSON object").file(source.tokenizer_json_path);
