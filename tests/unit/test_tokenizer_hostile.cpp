@@ -116,6 +116,20 @@ TEST(TokenizerHostile, AbsurdSizesNameTheFileAndTheProblem) {
     e = load_error(decoder);
     EXPECT_NE(e.find("Replace decoder's content is 1048576 bytes"), std::string::npos) << e.substr(0, 300);
 
+    // Under the content limit, but every 'a' becomes 1000 bytes: refused when encoding, naming the file.
+    const fs::path growing = write_temp(
+        "growing.json",
+        tokenizer_json(R"(,"normalizer": {"type": "Replace", "pattern": {"String": "a"}, "content": ")" +
+                       repeated("b", 1000) + "\"}"));
+    try {
+        Tokenizer::from_file(growing.string())->encode(std::string(1000, 'a'), false);
+        FAIL() << "a Replace growing 1000 bytes to 1 MB was run";
+    } catch (const Error& err) {
+        const std::string what = err.what();
+        EXPECT_NE(what.find("would grow 1000 bytes of text to 1000000"), std::string::npos) << what;
+        EXPECT_NE(what.find(growing.string()), std::string::npos) << what;
+    }
+
     const fs::path sparse = write_temp("sparse.json", tokenizer_json("", R"({"a": 0, "b": 2147483647})"));
     e = load_error(sparse);
     EXPECT_NE(e.find("vocab id 2147483647 is far past the 2 entries"), std::string::npos) << e;
