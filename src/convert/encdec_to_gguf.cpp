@@ -7,6 +7,7 @@
 
 #include "convert/tokenizer_to_gguf.h"
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "core/mapped_file.h"
 #include "formats/gguf_hf_files.h"
 #include "formats/gguf_hf_names.h"
@@ -39,13 +40,13 @@ std::string bert_body_prefix(const WeightMap& weights, const std::string& folder
 uint32_t pooling_type(const std::string& folder) {
     const fs::path modules = fs::path(folder) / "modules.json";
     if (!fs::exists(modules)) return 0;
-    json j = json::parse(read_text_file(modules.string()), nullptr, /*allow_exceptions=*/false);
+    json j = json::parse(read_json_text(modules.string()), nullptr, /*allow_exceptions=*/false);
     if (!j.is_array()) return 0;
     for (const auto& m : j) {
         if (!m.is_object() || m.value("type", "").find("Pooling") == std::string::npos) continue;
         const fs::path cfg = fs::path(folder) / m.value("path", "") / "config.json";
         if (!fs::exists(cfg)) return 0;
-        json p = json::parse(read_text_file(cfg.string()), nullptr, /*allow_exceptions=*/false);
+        json p = json::parse(read_json_text(cfg.string()), nullptr, /*allow_exceptions=*/false);
         if (!p.is_object()) return 0;
         if (p.value("pooling_mode_mean_tokens", false)) return 1;
         if (p.value("pooling_mode_cls_token", false)) return 2;
@@ -106,7 +107,7 @@ void write_t5_vocab(GgufWriter& w, const ModelSource& source, const Seq2SeqConfi
     }
     std::map<int64_t, std::string> added;
     if (!source.tokenizer_json_path.empty()) {
-        json t = json::parse(read_text_file(source.tokenizer_json_path), nullptr, /*allow_exceptions=*/false);
+        json t = json::parse(read_json_text(source.tokenizer_json_path), nullptr, /*allow_exceptions=*/false);
         if (t.is_object() && t.contains("added_tokens") && t["added_tokens"].is_array())
             for (const auto& a : t["added_tokens"])
                 if (a.contains("id") && a["id"].is_number_integer() && a.contains("content"))

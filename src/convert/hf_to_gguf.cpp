@@ -7,6 +7,7 @@
 #include "convert/hf_tensor_map.h"
 #include "convert/tokenizer_to_gguf.h"
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "core/mapped_file.h"
 #include "formats/gguf_writer.h"
 #include "formats/model_source.h"
@@ -21,7 +22,7 @@ using nlohmann::json;
 
 json read_json_or_null(const std::string& path) {
     if (path.empty() || !fs::exists(path)) return nullptr;
-    json j = json::parse(read_text_file(path), nullptr, /*allow_exceptions=*/false);
+    json j = json::parse(read_json_text(path), nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) throw Error("not valid JSON").file(path);
     return j;
 }

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "core/mapped_file.h"
 #include "formats/gguf.h"
 
@@ -79,7 +80,7 @@ std::vector<std::string> hf_side_files(const std::string& folder) {
     // sentence-transformers modules: each module's folder may hold a config.json (pooling, dense, ...).
     const fs::path modules = fs::path(folder) / "modules.json";
     if (fs::is_regular_file(modules, ec)) {
-        auto j = nlohmann::json::parse(read_text_file(modules.string()), nullptr, /*allow_exceptions=*/false);
+        auto j = nlohmann::json::parse(read_json_text(modules.string()), nullptr, /*allow_exceptions=*/false);
         if (j.is_array())
             for (const auto& m : j) {
                 if (!m.is_object() || !m.contains("path") || !m["path"].is_string()) continue;

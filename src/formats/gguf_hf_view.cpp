@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "core/mapped_file.h"
 #include "formats/gguf.h"
 #include "formats/gguf_hf_files.h"
@@ -143,7 +144,7 @@ void apply_gguf_hf_view(ModelSource& source) {
         const std::string config_path = existing_in(dir, "config.json");
         json config;
         if (!config_path.empty()) {
-            config = json::parse(read_text_file(config_path), nullptr, /*allow_exceptions=*/false);
+            config = json::parse(read_json_text(config_path), nullptr, /*allow_exceptions=*/false);
             if (!config.is_object()) throw Error("the carried config.json is not a JSON object");
         } else if (source.architecture == "t5" && g.weights().size() > 0) {
             config = t5_config_from_gguf(g);

@@ -1,6 +1,7 @@
 // open_model_source: decide what the user pointed at (a GGUF file or a Hugging Face folder) and load its
 // metadata and weight views.
 #include "formats/model_source.h"
+#include "core/json_depth.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -36,7 +37,7 @@ ModelSource open_gguf(const std::string& path, std::shared_ptr<MappedFile> mappe
 
 nlohmann::json read_hf_config(const std::string& config_path) {
     nlohmann::json config =
-        nlohmann::json::parse(read_text_file(config_path), nullptr, /*allow_exceptions=*/false);
+        nlohmann::json::parse(read_json_text(config_path), nullptr, /*allow_exceptions=*/false);
     if (config.is_discarded()) throw Error("config.json is not valid JSON").file(config_path);
     if (!config.is_object()) throw Error("config.json is not a JSON object").file(config_path);
     bool has_model_type = config.contains("model_type") && config["model_type"].is_string();

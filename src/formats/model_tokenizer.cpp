@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "formats/gguf.h"
 #include "formats/gguf_tokenizer.h"
 #include "tokenizer/sentencepiece_json.h"
@@ -22,10 +23,9 @@ const char* const kEndOfGenerationTokens[] = {
     "</s>",       "<|END_OF_TURN_TOKEN|>"};
 
 json read_json_file(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw Error("cannot open file").file(path);
+    const std::string text = read_json_text(path);
     try {
-        return json::parse(in);
+        return json::parse(text);
     } catch (const json::exception& e) {
         throw Error(std::string("invalid JSON: ") + e.what()).file(path);
     }

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "core/mapped_file.h"
 #include "tensor/dtype.h"
 
@@ -108,6 +109,7 @@ size_t read_safetensors(std::span<const uint8_t> bytes, std::shared_ptr<const vo
     const char* header_begin = reinterpret_cast<const char*>(bytes.data() + 8);
     json header;
     try {
+        check_json_depth(std::string_view(header_begin, header_size), name + " (safetensors header)");
         header = json::parse(header_begin, header_begin + header_size);
     } catch (const json::exception& e) {
         uint64_t where = 8;
@@ -147,7 +149,7 @@ size_t load_safetensors_file(const std::string& path, WeightMap& weights) {
 }
 
 void load_safetensors_index(const std::string& index_path, WeightMap& weights) {
-    json index = json::parse(read_text_file(index_path), nullptr, /*allow_exceptions=*/false);
+    json index = json::parse(read_json_text(index_path), nullptr, /*allow_exceptions=*/false);
     if (index.is_discarded() || !index.is_object()) throw Error("not a JSON object").file(index_path);
     auto map_it = index.find("weight_map");
     if (map_it == index.end() || !map_it->is_object())

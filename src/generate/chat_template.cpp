@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "generate/jinja/builtins.h"
 #include "generate/jinja/lexer.h"
 #include "generate/jinja/parser.h"
@@ -102,11 +103,10 @@ std::string format_chat(const std::string& template_source, const nlohmann::orde
 }
 
 std::string chat_template_from_tokenizer_config(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw Error("cannot open tokenizer config").file(path);
+    const std::string text = read_json_text(path);
     nlohmann::ordered_json config;
     try {
-        config = nlohmann::ordered_json::parse(in);
+        config = nlohmann::ordered_json::parse(text);
     } catch (const nlohmann::json::exception& e) {
         throw Error(std::string("invalid JSON: ") + e.what()).file(path);
     }

@@ -30,9 +30,7 @@ void CandidateArray::softmax() {
     if (data.empty()) throw Error("sampler: no candidates left to take a softmax over");
     sort_by_logit();
     const float max_logit = data.front().logit;
-    if (std::isinf(max_logit) && max_logit < 0) {
-        throw Error("sampler: every candidate token is banned (all logits are -inf)");
-    }
+    if (std::isinf(max_logit) && max_logit < 0) throw NoTokenLeftError();
     // Accumulate in double: 100k+ tiny terms lose mass in float.
     double sum = 0.0;
     std::vector<double> e(data.size());

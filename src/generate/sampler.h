@@ -8,7 +8,19 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
+
 namespace loom {
+
+// Thrown when the sampling settings leave no token to choose (a logit_bias that bans every token, say): the
+// caller's settings are at fault, not the model, so a server answers it as a bad request.
+class NoTokenLeftError : public Error {
+  public:
+    NoTokenLeftError()
+        : Error(
+              "every token is banned (logit_bias or the sampling settings set all logits to -inf); "
+              "allow at least one token") {}
+};
 
 struct TokenCandidate {
     int32_t id;   // vocabulary id

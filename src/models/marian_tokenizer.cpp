@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "tokenizer/sentencepiece_tokenizer.h"
 
 namespace loom {
@@ -20,11 +21,12 @@ std::unique_ptr<MarianTokenizer> MarianTokenizer::load(const std::string& folder
     const fs::path dir(folder);
     const std::string spm = (dir / "source.spm").string(), vocab_path = (dir / "vocab.json").string();
     if (!fs::is_regular_file(spm)) throw Error("Marian tokenizer: missing source.spm").file(spm);
-    std::ifstream in(vocab_path);
-    if (!in) throw Error("Marian tokenizer: missing vocab.json").file(vocab_path);
+    if (!fs::is_regular_file(vocab_path))
+        throw Error("Marian tokenizer: missing vocab.json").file(vocab_path);
+    const std::string text = read_json_text(vocab_path);
     nlohmann::json vocab;
     try {
-        vocab = nlohmann::json::parse(in);
+        vocab = nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) {
         throw Error(std::string("Marian tokenizer: vocab.json is not valid JSON: ") + e.what())
             .file(vocab_path);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "core/parallel.h"
 #include "formats/model_source.h"
 #include "kernels/cpu/ops.h"
@@ -37,8 +38,8 @@ std::unique_ptr<Seq2SeqModel> Seq2SeqModel::load(const ModelSource& source) {
             .file(source.path);
     Seq2SeqConfig config = seq2seq_config_from_hf(source.hf_config);
     if (!source.generation_config_path.empty()) {
-        std::ifstream in(source.generation_config_path);
-        const auto gen = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+        const auto gen = nlohmann::json::parse(read_json_text(source.generation_config_path), nullptr,
+                                               /*allow_exceptions=*/false);
         if (gen.is_discarded())
             throw Error("generation_config.json is not valid JSON").file(source.generation_config_path);
         apply_hf_generation_config(config, gen);

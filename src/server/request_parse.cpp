@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/json_depth.h"
 #include "server/api_error.h"
 
 namespace loom::server {
@@ -10,28 +11,6 @@ namespace {
 
 ApiError bad_field(const char* name, const std::string& expected) {
     return ApiError(400, std::string("'") + name + "' must be " + expected, "invalid_request_error", name);
-}
-
-// Deepest [ / { nesting outside strings; stops counting once past `limit`.
-int nesting_depth(const std::string& text, int limit) {
-    int depth = 0, deepest = 0;
-    bool in_string = false, escaped = false;
-    for (char c : text) {
-        if (in_string) {
-            if (escaped)
-                escaped = false;
-            else if (c == '\\')
-                escaped = true;
-            else if (c == '"')
-                in_string = false;
-            continue;
-        }
-        if (c == '"') in_string = true;
-        if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
-        if (c == ']' || c == '}') --depth;
-        if (deepest > limit) break;
-    }
-    return deepest;
 }
 
 std::vector<std::string> parse_stop(const nlohmann::json& body) {
@@ -103,7 +82,7 @@ std::string message_content(const nlohmann::json& message, size_t index) {
 }  // namespace
 
 nlohmann::json parse_json_object(const std::string& body, int max_depth) {
-    if (nesting_depth(body, max_depth) > max_depth)
+    if (json_nesting_depth(body, static_cast<size_t>(max_depth)) > static_cast<size_t>(max_depth))
         throw ApiError(400,
                        "the request body is nested deeper than " + std::to_string(max_depth) + " levels");
     nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);

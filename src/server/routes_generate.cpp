@@ -136,6 +136,7 @@ nlohmann::json absorb(ServerContext& ctx, InFlight& f, const JobEvent& e) {
 ApiError error_of(const JobEvent& e) {
     if (e.finish_reason == "timeout") return ApiError(504, e.error, "timeout_error", "", "timeout");
     if (e.finish_reason == "cancelled") return ApiError(503, e.error, "server_overloaded", "", "cancelled");
+    if (e.finish_reason == "invalid_request") return ApiError(400, e.error, "invalid_request_error");
     return ApiError(500, e.error, "server_error");
 }
 
@@ -173,54 +174,69 @@ bool write_event(httplib::DataSink& sink, const nlohmann::json& j) {
     return sink.write(data.data(), data.size());
 }
 
+// Writes the events of one request as SSE chunks until every choice has ended; false when the client left.
+bool stream_events(ServerContext& ctx, InFlight& f, httplib::DataSink& sink) {
+    const GenerationRequest& r = f.request;
+    if (r.chat)  // the first chunk of each choice carries the role
+        for (int32_t i = 0; i < r.n; ++i)
+            if (!write_event(sink, stream_chunk(f.header, i, "", nullptr, "", true))) {
+                f.cancel_all();
+                return false;
+            }
+    while (f.n_finished < r.n) {
+        std::optional<JobEvent> e = f.channel->pop(milliseconds(100));
+        if (!e) {
+            if (!sink.is_writable()) {  // the client went away: free its slots
+                f.cancel_all();
+                return false;
+            }
+            continue;
+        }
+        const nlohmann::json lp = absorb(ctx, f, *e);
+        bool ok = true;
+        if (e->kind == JobEvent::Kind::Token || e->kind == JobEvent::Kind::Text) {
+            if (!e->text.empty() || !lp.is_null())
+                ok = write_event(sink, stream_chunk(f.header, e->choice, e->text, lp, ""));
+        } else if (e->kind == JobEvent::Kind::Done) {
+            ok = write_event(sink, stream_chunk(f.header, e->choice, "", nullptr, e->finish_reason));
+        } else {
+            f.cancel_all();
+            ok = write_event(sink, error_body(error_of(*e)));
+        }
+        if (!ok) {
+            f.cancel_all();
+            return false;
+        }
+    }
+    if (r.include_usage) {
+        nlohmann::json u = stream_chunk(f.header, 0, "", nullptr, "");
+        u["choices"] = nlohmann::json::array();
+        u["usage"] = usage_json(f.n_prompt, f.n_generated);
+        write_event(sink, u);
+    }
+    const std::string done = "data: [DONE]\n\n";
+    sink.write(done.data(), done.size());
+    sink.done();
+    return true;
+}
+
 void answer_stream(ServerContext& ctx, std::shared_ptr<InFlight> f, httplib::Response& res) {
     res.set_header("Cache-Control", "no-cache");
     res.set_header("X-Accel-Buffering", "no");
     res.set_chunked_content_provider(
         "text/event-stream",
         [&ctx, f](size_t, httplib::DataSink& sink) {
-            const GenerationRequest& r = f->request;
-            if (r.chat)  // the first chunk of each choice carries the role
-                for (int32_t i = 0; i < r.n; ++i)
-                    if (!write_event(sink, stream_chunk(f->header, i, "", nullptr, "", true))) {
-                        f->cancel_all();
-                        return false;
-                    }
-            while (f->n_finished < r.n) {
-                std::optional<JobEvent> e = f->channel->pop(milliseconds(100));
-                if (!e) {
-                    if (!sink.is_writable()) {  // the client went away: free its slots
-                        f->cancel_all();
-                        return false;
-                    }
-                    continue;
-                }
-                const nlohmann::json lp = absorb(ctx, *f, *e);
-                bool ok = true;
-                if (e->kind == JobEvent::Kind::Token || e->kind == JobEvent::Kind::Text) {
-                    if (!e->text.empty() || !lp.is_null())
-                        ok = write_event(sink, stream_chunk(f->header, e->choice, e->text, lp, ""));
-                } else if (e->kind == JobEvent::Kind::Done) {
-                    ok = write_event(sink, stream_chunk(f->header, e->choice, "", nullptr, e->finish_reason));
-                } else {
-                    f->cancel_all();
-                    ok = write_event(sink, error_body(error_of(*e)));
-                }
-                if (!ok) {
-                    f->cancel_all();
-                    return false;
-                }
+            // httplib runs this outside its handler's try: an exception here would end the process.
+            try {
+                return stream_events(ctx, *f, sink);
+            } catch (const std::exception& e) {
+                f->cancel_all();
+                write_event(sink, error_body(e.what(), "server_error"));
+            } catch (...) {
+                f->cancel_all();
+                write_event(sink, error_body("internal error while streaming", "server_error"));
             }
-            if (r.include_usage) {
-                nlohmann::json u = stream_chunk(f->header, 0, "", nullptr, "");
-                u["choices"] = nlohmann::json::array();
-                u["usage"] = usage_json(f->n_prompt, f->n_generated);
-                write_event(sink, u);
-            }
-            const std::string done = "data: [DONE]\n\n";
-            sink.write(done.data(), done.size());
-            sink.done();
-            return true;
+            return false;
         },
         [f](bool success) {
             if (!success) f->cancel_all();

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "generate/sampler.h"
 #include "generate/sampler_chain.h"
 #include "generate/sampler_top_probs.h"
 #include "generate/stop_strings.h"
@@ -30,6 +31,28 @@ namespace {
 
 int64_t micros_since(Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t).count();
+}
+
+JobEvent scheduler_error_event(std::string finish_reason, std::string message) {
+    return JobEvent{JobEvent::Kind::Error, -1, "", 0, {}, std::move(finish_reason), std::move(message)};
+}
+
+// What an exception on the scheduler thread means for the job it hit: "invalid_request" when the request's
+// own settings caused it (answered 400), "error" otherwise (500). Never rethrows: the scheduler thread must
+// live.
+JobEvent scheduler_failure_event(const std::exception_ptr& failure) {
+    try {
+        std::rethrow_exception(failure);
+    } catch (const NoTokenLeftError& e) {
+        return scheduler_error_event("invalid_request", e.what());
+    } catch (const std::bad_alloc&) {
+        return scheduler_error_event("error", "the server ran out of memory while running this request");
+    } catch (const std::exception& e) {
+        return scheduler_error_event("error", e.what());
+    } catch (...) {
+        return scheduler_error_event("error",
+                                     "internal error (an unknown exception on the scheduler thread)");
+    }
 }
 
 }  // namespace
@@ -101,11 +124,17 @@ void Scheduler::loop() {
             wake_.wait(lock, [&] { return quit_ || running_ > 0 || !queue_.empty() || !exclusive_.empty(); });
             if (quit_) break;
         }
-        run_exclusive_tasks();
-        admit_queued();
-        retire_cancelled();
-        prefill_one_chunk();
-        decode_batch();
+        // The stages fail one job where they can; whatever escapes them fails the jobs running now, never the
+        // server (an exception leaving this thread would end the process).
+        try {
+            run_exclusive_tasks();
+            admit_queued();
+            retire_cancelled();
+            prefill_one_chunk();
+            decode_batch();
+        } catch (...) {
+            fail_running(std::current_exception());
+        }
     }
     // Shutting down: whatever is left ends as cancelled, so no HTTP thread waits forever.
     for (auto& slot : slots_)
@@ -175,8 +204,8 @@ void Scheduler::admit_queued() {
             slot.sampler = make_sampler_chain(spec.sampling);
             slot.stream = std::make_unique<DecodeStream>(tokenizer_, /*skip_special_tokens=*/true);
             slot.stops = std::make_unique<StopStringMatcher>(spec.stop);
-        } catch (const std::exception& e) {
-            finish(slot, JobEvent{JobEvent::Kind::Error, -1, "", 0, {}, "error", e.what()});
+        } catch (const std::exception& e) {  // the job's own prompt or settings are unusable
+            finish(slot, scheduler_error_event("invalid_request", e.what()));
         }
     }
 }
@@ -215,15 +244,15 @@ void Scheduler::prefill_one_chunk() {
         try {
             model_.forward(std::span<const int32_t>(prompt).subspan(slot.n_prefilled, count), slot.cache,
                            slot.logits.data(), /*all_logits=*/false);
-        } catch (const std::exception& e) {
-            finish(slot, JobEvent{JobEvent::Kind::Error, -1, "", 0, {}, "error", e.what()});
+        } catch (...) {
+            finish(slot, scheduler_failure_event(std::current_exception()));
             return;
         }
         metrics_.prefill_microseconds.fetch_add(micros_since(t0));
         metrics_.prefill_chunks.fetch_add(1);
         metrics_.prompt_tokens.fetch_add(count);
         slot.n_prefilled += count;
-        if (slot.n_prefilled == prompt.size()) sample_and_emit(slot, slot.logits);
+        if (slot.n_prefilled == prompt.size()) emit_or_fail(slot, slot.logits);
         return;
     }
 }
@@ -242,9 +271,9 @@ void Scheduler::decode_batch() {
     const auto t0 = Clock::now();
     try {
         model_.forward_batch(tokens, caches, batch_logits_.data());
-    } catch (const std::exception& e) {
-        for (Slot* slot : batch)
-            finish(*slot, JobEvent{JobEvent::Kind::Error, -1, "", 0, {}, "error", e.what()});
+    } catch (...) {
+        const JobEvent failed = scheduler_failure_event(std::current_exception());
+        for (Slot* slot : batch) finish(*slot, failed);
         return;
     }
     metrics_.decode_microseconds.fetch_add(micros_since(t0));
@@ -252,7 +281,21 @@ void Scheduler::decode_batch() {
     metrics_.decode_batch_rows.fetch_add(batch.size());
     const size_t n_vocab = static_cast<size_t>(model_.config().n_vocab);
     for (size_t b = 0; b < batch.size(); ++b)
-        sample_and_emit(*batch[b], std::span<const float>(batch_logits_).subspan(b * n_vocab, n_vocab));
+        emit_or_fail(*batch[b], std::span<const float>(batch_logits_).subspan(b * n_vocab, n_vocab));
+}
+
+void Scheduler::emit_or_fail(Slot& slot, std::span<const float> logits) {
+    try {
+        sample_and_emit(slot, logits);
+    } catch (...) {  // one job's bad settings end that job only; the other slots of the batch go on
+        if (slot.job) finish(slot, scheduler_failure_event(std::current_exception()));
+    }
+}
+
+void Scheduler::fail_running(const std::exception_ptr& failure) {
+    const JobEvent failed = scheduler_failure_event(failure);
+    for (auto& slot : slots_)
+        if (slot->job) finish(*slot, failed);
 }
 
 void Scheduler::sample_and_emit(Slot& slot, std::span<const float> logits) {

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <future>
 #include <memory>
@@ -64,6 +65,8 @@ class Scheduler {
     void prefill_one_chunk();
     void decode_batch();
     void sample_and_emit(Slot& slot, std::span<const float> logits);
+    void emit_or_fail(Slot& slot, std::span<const float> logits);  // sample_and_emit; a throw fails that job
+    void fail_running(const std::exception_ptr& failure);          // every job in a slot ends with an error
     void finish(Slot& slot, JobEvent event);
 
     DecoderModel& model_;

@@ -10,7 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "store/sha256.h"
+#include "store/url_escape.h"
 
 namespace loom {
 namespace {
@@ -186,8 +188,8 @@ HubClient::HubClient(HubConfig config) : config_(std::move(config)) {}
 HubRepoInfo HubClient::repo_info(const std::string& repo, const std::string& revision) const {
     CurlHandle h;
     Response r;
-    const std::string url =
-        config_.endpoint + "/api/models/" + repo + "/revision/" + revision + "?blobs=true";
+    const std::string url = config_.endpoint + "/api/models/" + escape_url_path(repo) + "/revision/" +
+                            escape_url_path(revision) + "?blobs=true";
     setup_common(h, config_, url, r);
     curl_easy_setopt(h.curl, CURLOPT_WRITEFUNCTION, append_body);
     curl_easy_setopt(h.curl, CURLOPT_WRITEDATA, &r.body);
@@ -198,6 +200,7 @@ HubRepoInfo HubClient::repo_info(const std::string& repo, const std::string& rev
     curl_easy_getinfo(h.curl, CURLINFO_RESPONSE_CODE, &r.status);
     if (r.status != 200) throw http_error(config_, r, "hf:" + repo);
 
+    check_json_depth(r.body, "hf:" + repo + " model info");
     nlohmann::json info = nlohmann::json::parse(r.body, nullptr, false);
     if (info.is_discarded() || !info.is_object() || !info.contains("siblings") ||
         !info["siblings"].is_array())
@@ -224,7 +227,8 @@ void HubClient::download(const std::string& repo, const std::string& revision, c
                          const std::string& dest, const DownloadProgress& progress, int attempts) const {
     const std::string part = dest + ".part";
     const std::string what = "hf:" + repo + ":" + file.name;
-    const std::string url = config_.endpoint + "/" + repo + "/resolve/" + revision + "/" + file.name;
+    const std::string url = config_.endpoint + "/" + escape_url_path(repo) + "/resolve/" +
+                            escape_url_path(revision) + "/" + escape_url_path(file.name);
     fs::create_directories(fs::path(dest).parent_path());
     bool complete = false;
     for (int attempt = 1; attempt <= attempts && !complete; ++attempt) {

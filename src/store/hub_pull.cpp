@@ -60,8 +60,14 @@ std::vector<HubFile> select_files(const HubRepoInfo& info, const HfModelName& na
         has_weights |= ends_with(f.name, ".safetensors");
         if (ends_with(f.name, ".gguf")) ggufs.push_back(f);
     }
-    if (has_config && has_weights) return folder;
-    if (ggufs.size() == 1) return ggufs;
+    // A hub (or a mirror) lists names; they decide where files land, so they are checked as typed names are.
+    const auto checked = [&repo](std::vector<HubFile> files) {
+        for (const HubFile& f : files)
+            check_repo_file_path(f.name, repo + " lists the file '" + f.name + "'");
+        return files;
+    };
+    if (has_config && has_weights) return checked(folder);
+    if (ggufs.size() == 1) return checked(ggufs);
     if (ggufs.size() > 1) {
         std::string list;
         for (const HubFile& f : ggufs) list += "\n  " + repo + ":" + f.name;

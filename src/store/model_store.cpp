@@ -14,8 +14,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// One part of a repo or file path: not empty, "." or "..", and no backslash or control character.
 bool valid_part(const std::string& part) {
-    return !part.empty() && part != "." && part != ".." && part.find('\\') == std::string::npos;
+    if (part.empty() || part == "." || part == "..") return false;
+    for (const char c : part)
+        if (c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+    return true;
 }
 
 uint64_t size_on_disk(const fs::path& path) {
@@ -91,14 +95,24 @@ std::optional<HfModelName> parse_hf_name(const std::string& name) {
     if (slash == std::string::npos || parsed.repo.find('/', slash + 1) != std::string::npos ||
         !valid_part(parsed.repo.substr(0, slash)) || !valid_part(parsed.repo.substr(slash + 1)))
         throw Error("model name '" + name + "': expected hf:ORG/REPO or hf:ORG/REPO:FILE");
-    if (colon != std::string::npos) {
-        // FILE may sit in a subfolder of the repo, but may not climb out of it.
-        if (parsed.file.empty() || parsed.file.front() == '/')
-            throw Error("model name '" + name + "': empty or absolute FILE");
-        for (const auto& part : fs::path(parsed.file))
-            if (!valid_part(part.string())) throw Error("model name '" + name + "': bad FILE path");
-    }
+    if (colon != std::string::npos) check_repo_file_path(parsed.file, "model name '" + name + "'");
     return parsed;
+}
+
+void check_repo_file_path(const std::string& file, const std::string& what) {
+    // FILE may sit in a subfolder of the repo, but may not climb out of it.
+    if (file.empty()) throw Error(what + ": empty FILE");
+    if (file.front() == '/') throw Error(what + ": an absolute FILE path would land outside the store");
+    size_t start = 0;
+    while (true) {
+        const size_t slash = file.find('/', start);
+        if (!valid_part(file.substr(start, slash - start)))
+            throw Error(what +
+                        ": an empty, '.' or '..' part, a backslash or a control character in the FILE path "
+                        "(it could land outside the store)");
+        if (slash == std::string::npos) break;
+        start = slash + 1;
+    }
 }
 
 std::string store_root(const std::string& flag) {

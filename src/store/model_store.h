@@ -25,6 +25,11 @@ struct HfModelName {
 // malformed name after "hf:" (empty parts, "..", a repo without exactly one '/').
 std::optional<HfModelName> parse_hf_name(const std::string& name);
 
+// Throws loom::Error ("<what>: ...") unless `file` is a relative path that stays inside its repo folder: no
+// leading '/', no empty, "." or ".." part, no backslash or control character. Typed names and the names a hub
+// lists pass the same check.
+void check_repo_file_path(const std::string& file, const std::string& what);
+
 std::string store_root(const std::string& flag);  // flag, $LOOM_HOME, ~/.cache/loom
 
 // <root>/hf/ORG/REPO

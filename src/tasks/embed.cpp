@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "core/mapped_file.h"
 
 namespace loom {
@@ -16,7 +17,7 @@ using json = nlohmann::json;
 namespace {
 
 json read_json(const fs::path& path) {
-    json j = json::parse(read_text_file(path.string()), nullptr, /*allow_exceptions=*/false);
+    json j = json::parse(read_json_text(path.string()), nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) throw Error("not valid JSON").file(path.string());
     return j;
 }

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "core/mapped_file.h"
 #include "kernels/cpu/ops.h"
 #include "tokenizer/components.h"
@@ -171,7 +172,7 @@ std::unique_ptr<NerPipeline> NerPipeline::open(const std::string& folder, Encode
             .file(folder);
     // HF decides word boundaries by whether the tokenizer model has a continuing-subword prefix.
     nlohmann::json tj =
-        nlohmann::json::parse(read_text_file(p->runner_->source().tokenizer_json_path), nullptr, false);
+        nlohmann::json::parse(read_json_text(p->runner_->source().tokenizer_json_path), nullptr, false);
     std::string unk = "[UNK]";
     if (tj.is_object() && tj.contains("model") && tj["model"].is_object()) {
         const nlohmann::json& m = tj["model"];

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "formats/model_tokenizer.h"
 #include "generate/beam_seq2seq_adapter.h"
 #include "models/marian_tokenizer.h"
@@ -17,8 +18,9 @@ namespace {
 // Marian's pair from its tokenizer_config.json (source_lang / target_lang) or its name ("opus-mt-en-de").
 std::pair<std::string, std::string> marian_pair(const ModelSource& source, const Seq2SeqConfig& config) {
     const std::filesystem::path cfg = std::filesystem::path(source.side_files_dir) / "tokenizer_config.json";
-    if (std::ifstream in(cfg); in) {
-        const auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (std::filesystem::is_regular_file(cfg)) {
+        const auto j =
+            nlohmann::json::parse(read_json_text(cfg.string()), nullptr, /*allow_exceptions=*/false);
         if (j.is_object() && j.contains("source_lang") && j.contains("target_lang") &&
             j["source_lang"].is_string() && j["target_lang"].is_string())
             return {j["source_lang"].get<std::string>(), j["target_lang"].get<std::string>()};

@@ -93,6 +93,8 @@ class Decoder {
     virtual void decode_chain(std::vector<std::string>& tokens) const = 0;
 };
 
+// The factories recurse once per Sequence level; the JSON they walk is nested at most kMaxJsonDepth levels
+// (core/json_depth.h checks every file before it is parsed), so the recursion is bounded.
 std::unique_ptr<Normalizer> make_normalizer(const json& j);  // null JSON -> nullptr
 std::unique_ptr<PreTokenizer> make_pre_tokenizer(const json& j);
 std::unique_ptr<Model> make_model(const json& j);

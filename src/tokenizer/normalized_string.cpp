@@ -1,5 +1,6 @@
 #include "tokenizer/normalized_string.h"
 
+#include "core/error.h"
 #include "tokenizer/unicode.h"
 
 namespace loom::tok {
@@ -160,6 +161,13 @@ void NormalizedString::replace_ranges(const std::vector<std::pair<size_t, size_t
     // characters all take the alignment of the last matched byte. Built in one pass (a text may hold
     // hundreds of thousands of matches).
     if (ranges.empty()) return;
+    size_t removed = 0;
+    for (const auto& [start, end] : ranges) removed += end - start;
+    const size_t grown = text_.size() - removed + ranges.size() * content.size();
+    if (grown > text_.size() * kMaxReplaceGrowth + kMaxReplaceContentBytes)
+        throw Error("tokenizer: a Replace normalizer would grow " + std::to_string(text_.size()) +
+                    " bytes of text to " + std::to_string(grown) + " (limit " +
+                    std::to_string(kMaxReplaceGrowth) + " times); the tokenizer file is damaged or hostile");
     std::string out;
     std::vector<Span> out_align;
     out.reserve(text_.size() + ranges.size() * content.size());

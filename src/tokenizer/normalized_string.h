@@ -12,6 +12,11 @@
 
 namespace loom::tok {
 
+// A Replace stage's content: real ones are a few bytes; a 1 MB one would turn every match into a megabyte.
+inline constexpr size_t kMaxReplaceContentBytes = 1024;
+// Replace may grow the normalized text to at most this many times its size (plus kMaxReplaceContentBytes).
+inline constexpr size_t kMaxReplaceGrowth = 16;
+
 struct Span {  // [start, end) byte range of the original text
     uint32_t start = 0, end = 0;
 };

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "tokenizer/encoding_ops.h"
 #include "tokenizer/pipeline.h"
 
@@ -101,24 +102,35 @@ std::unique_ptr<Tokenizer> Tokenizer::from_file(const std::string& path) {
     if (!in) throw Error("cannot open tokenizer file").file(path);
     std::stringstream buffer;
     buffer << in.rdbuf();
+    const std::string text = buffer.str();
+    check_json_depth(text, path);
     json j;
     try {
-        j = json::parse(buffer.str());
+        j = json::parse(text);
     } catch (const json::exception& e) {
         throw Error(std::string("tokenizer file is not valid JSON: ") + e.what()).file(path);
     }
+    std::unique_ptr<Tokenizer> tokenizer;
     try {
-        return from_json(j);
+        tokenizer = from_json(j);
     } catch (Error& e) {
         throw e.file(path);
     }
+    tokenizer->source_path_ = path;
+    return tokenizer;
 }
 
 Encoding Tokenizer::encode_impl(std::string_view a, std::optional<std::string_view> b,
                                 bool add_special) const {
     std::vector<Encoding> encs;
-    encs.push_back(pipeline_->encode_sequence(a, 0, 0));
-    if (b) encs.push_back(pipeline_->encode_sequence(*b, 1, 1));
+    try {
+        encs.push_back(pipeline_->encode_sequence(a, 0, 0));
+        if (b) encs.push_back(pipeline_->encode_sequence(*b, 1, 1));
+    } catch (Error& e) {  // a stage the file defines refused this text (a Replace growing it too much): name
+                          // the file
+        if (source_path_.empty() || !e.file_path().empty()) throw;
+        throw e.file(source_path_);
+    }
     const PostProcessor* post = pipeline_->post_processor();
     if (truncation_) {
         const size_t added = add_special && post ? post->added_tokens(b.has_value()) : 0;

@@ -94,6 +94,7 @@ class Tokenizer {
                          bool add_special_tokens) const;
 
     std::unique_ptr<Pipeline> pipeline_;
+    std::string source_path_;  // the tokenizer.json it came from ("" when built from JSON), named in errors
     std::optional<TruncationParams> truncation_;
     std::optional<PaddingParams> padding_;
 };

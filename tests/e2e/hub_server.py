@@ -13,6 +13,8 @@ Test switches:
   --gated ORG/REPO --token T    the repo needs token T
   --drop-after N                the first GET of each LFS file sends N bytes, then drops the connection
   --lie-sha256 ORG/REPO/FILE    the metadata lists a wrong sha256 for FILE (a corrupted download)
+  --list-extra ORG/REPO=NAME    the metadata also lists NAME (a hostile hub: "../../x.gguf", "/abs/x.gguf")
+Request paths are percent-decoded, as the hub does: a file named "a?b.gguf" is asked for as "a%3Fb.gguf".
 The chosen port is printed on stdout ("PORT 12345") once the server listens.
 
     python3 tests/e2e/hub_server.py --root DIR [--port 0] [...]
@@ -24,6 +26,7 @@ import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 LFS_SUFFIXES = (".gguf", ".safetensors")
@@ -76,7 +79,7 @@ class HubHandler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self):
-        parts = self.path.split("?")[0].strip("/").split("/")
+        parts = [unquote(p) for p in self.path.split("?")[0].strip("/").split("/")]
         if len(parts) >= 4 and parts[0] == "api" and parts[1] == "models":
             return self.model_info(parts[2], parts[3])
         if len(parts) >= 5 and parts[2] == "resolve":
@@ -102,6 +105,10 @@ class HubHandler(BaseHTTPRequestHandler):
                         sha = "0" * 64
                     entry["lfs"] = {"sha256": sha, "size": os.path.getsize(full), "pointerSize": 134}
                 siblings.append(entry)
+        for extra in self.args.list_extra:
+            listed_repo, _, name = extra.partition("=")
+            if listed_repo == repo_id:
+                siblings.append({"rfilename": name, "size": 10, "lfs": {"sha256": "0" * 64, "size": 10}})
         body = json.dumps({"id": repo_id, "sha": COMMIT, "gated": repo_id in self.args.gated,
                            "siblings": siblings}).encode()
         self.send_response(200)
@@ -181,6 +188,7 @@ def main():
     parser.add_argument("--token", default="")
     parser.add_argument("--drop-after", type=int, default=None)
     parser.add_argument("--lie-sha256", action="append", default=[])
+    parser.add_argument("--list-extra", action="append", default=[])
     args = parser.parse_args()
     args.root = os.path.abspath(args.root)
     HubHandler.args = args

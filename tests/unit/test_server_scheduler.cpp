@@ -2,7 +2,8 @@
 // batching, prompts prefilled in small chunks, jobs of different lengths joining and leaving) must produce
 // exactly the tokens each prompt gives alone. Also: a full queue refuses, cancelled and timed-out jobs end
 // with their reason; run_exclusive runs a task on the scheduler thread between steps (running jobs unchanged,
-// exceptions passed back, refused after shutdown starts). Tiny random LLaMA
+// exceptions passed back, refused after shutdown starts); a job whose sampler throws ends alone, the
+// scheduler thread lives on. Tiny random LLaMA
 // (scripts/goldens/write_tiny_weights.py) + the LLaMA-3 tokenizer (its ids 0..255 cover the tiny model's
 // vocabulary).
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -213,6 +215,39 @@ TEST(ServerScheduler, ExclusiveTaskRunsBetweenStepsAndLeavesJobsUnchanged) {
     EXPECT_TRUE(scheduler.idle());
     scheduler.stop_accepting();
     EXPECT_THROW(scheduler.run_exclusive([](DecoderModel&) {}), Error);
+}
+
+// Issue 15 item 1: a logit_bias that bans every token made the sampler throw on the scheduler thread, which
+// ended the process. Now that job alone ends ("invalid_request", the server answers 400); the job batched
+// beside it and the jobs after it run as before.
+TEST(ServerScheduler, AJobWhoseSamplerThrowsEndsAloneAndTheSchedulerLives) {
+    Fixture& f = fixture();
+    Metrics metrics;
+    Scheduler scheduler(*f.model, *f.tokenizer, {}, SchedulerConfig{2, 128, 64, 8}, metrics);
+    const int32_t n_vocab = static_cast<int32_t>(f.model->config().n_vocab);
+    for (const float temperature :
+         {0.0f, 0.8f}) {  // greedy and random draws both refuse a fully banned vocabulary
+        JobSpec banned = greedy_spec({1, 2, 3}, 8);
+        banned.sampling.temperature = temperature;
+        for (int32_t id = 0; id < n_vocab; ++id) banned.sampling.logit_bias[id] = -INFINITY;
+        auto channel = std::make_shared<EventChannel>();
+        std::vector<std::shared_ptr<Job>> jobs = {
+            std::make_shared<Job>(banned, channel, 0),
+            std::make_shared<Job>(greedy_spec({4, 5, 6}, 8), channel, 1)};
+        ASSERT_EQ(scheduler.submit(jobs), Scheduler::Admission::Accepted);
+        Collected c = collect(*channel, 2);
+        EXPECT_EQ(c.finish[0], "invalid_request") << "temperature " << temperature;
+        EXPECT_EQ(c.finish[1], "length");
+        EXPECT_EQ(c.tokens[1], greedy_alone(*f.model, {4, 5, 6}, 8));
+    }
+    auto channel = std::make_shared<EventChannel>();
+    ASSERT_EQ(scheduler.submit({std::make_shared<Job>(greedy_spec({9, 8}, 5), channel, 0)}),
+              Scheduler::Admission::Accepted);
+    EXPECT_EQ(collect(*channel, 1).finish[0], "length");
+    // The last event is pushed just before its slot is released: wait (bounded) for the release.
+    for (int i = 0; i < 500 && !scheduler.idle(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_TRUE(scheduler.idle());
 }
 
 }  // namespace

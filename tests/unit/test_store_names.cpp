@@ -1,5 +1,6 @@
 // The model store without a network: names, the store root's precedence, sha256 (FIPS 180-2 test vectors),
-// which files a pull selects from a repo listing, removal, and the memory estimate's arithmetic.
+// which files a pull selects from a repo listing (hostile names refused), URL escaping, removal, and the
+// memory estimate's arithmetic.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "store/memory_estimate.h"
 #include "store/model_store.h"
 #include "store/sha256.h"
+#include "store/url_escape.h"
 
 namespace loom {
 namespace {
@@ -101,6 +103,28 @@ TEST(PullSelection, GgufRepos) {
               (std::vector<std::string>{"m.Q8_0.gguf"}));
     EXPECT_THROW(select_files(several, {"org/repo", "other.gguf"}), Error);
     EXPECT_THROW(select_files(listing({"README.md"}), {"org/repo", ""}), Error);
+}
+
+// Issue 15 item 6: the names a hub lists decide where files land; they pass the typed names' check.
+TEST(PullSelection, RefusesHubNamesThatLeaveTheRepoFolder) {
+    for (const char* hostile :
+         {"../../x.gguf", "/abs/x.gguf", "sub/../../x.gguf", "a\\b.gguf", "x\x1b]0;t.gguf"}) {
+        try {
+            select_files(listing({hostile}), {"org/repo", ""});
+            FAIL() << hostile << " was selected";
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("hf:org/repo lists the file"), std::string::npos)
+                << e.what();
+        }
+    }
+    EXPECT_EQ(names_of(select_files(listing({"%2e%2e/a?b#c.gguf"}), {"org/repo", ""})),
+              (std::vector<std::string>{"%2e%2e/a?b#c.gguf"}));  // odd but inside the folder
+}
+
+TEST(HubUrls, FileNamesArePercentEscaped) {
+    EXPECT_EQ(escape_url_path("org/Repo-1.5_x~"), "org/Repo-1.5_x~");
+    EXPECT_EQ(escape_url_path("%2e%2e/a?b#c d.gguf"), "%252e%252e/a%3Fb%23c%20d.gguf");
+    EXPECT_EQ(escape_url_path("\xc3\xa9"), "%C3%A9");  // UTF-8 bytes one by one
 }
 
 TEST(StoreRemove, RemovesFolderAndEmptyParents) {

@@ -9,7 +9,9 @@
 
 #include "command.h"
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "core/mapped_file.h"
+#include "core/terminal_text.h"
 #include "default_model.h"
 #include "formats/gguf.h"
 #include "formats/model_source.h"
@@ -63,7 +65,7 @@ json gguf_tokenizer(const GgufFile& gguf) {
 json hf_tokenizer(const ModelSource& source) {
     if (!source.tokenizer_json_path.empty()) {
         // Plain (unordered) json: tokenizer.json vocabularies have 100k+ keys.
-        nlohmann::json file = nlohmann::json::parse(read_text_file(source.tokenizer_json_path), nullptr,
+        nlohmann::json file = nlohmann::json::parse(read_json_text(source.tokenizer_json_path), nullptr,
                                                     /*allow_exceptions=*/false);
         if (file.is_discarded() || !file.is_object())
             throw Error("tokenizer.json is not a JSON object").file(source.tokenizer_json_path);
@@ -149,15 +151,17 @@ std::string json_scalar_text(const json& value) {
     return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
+// Every string below may come from the file (metadata, names, the tokenizer's kind): terminal_safe() shows
+// control characters as escapes instead of letting them drive the terminal.
 void print_text(const ModelSource& source, const json& report) {
-    std::printf("path: %s\n", source.path.c_str());
+    std::printf("path: %s\n", terminal_safe(source.path).c_str());
     if (source.format == SourceFormat::Gguf)
         std::printf("format: GGUF v%u, alignment %llu\n", source.gguf->version(),
                     static_cast<unsigned long long>(source.gguf->alignment()));
     else
         std::printf("format: Hugging Face folder (config.json + safetensors)\n");
     std::printf("architecture: %s\n",
-                source.architecture.empty() ? "(not set)" : source.architecture.c_str());
+                source.architecture.empty() ? "(not set)" : terminal_safe(source.architecture).c_str());
 
     if (source.format == SourceFormat::Gguf) {
         std::printf("metadata (%zu keys):\n", source.gguf->metadata().size());
@@ -168,31 +172,35 @@ void print_text(const ModelSource& source, const json& report) {
                 text = text.substr(0, 80) + "... (" + std::to_string(text.size()) + " bytes)";
             for (char& c : text)
                 if (c == '\n' || c == '\r') c = ' ';
-            std::printf("  %s = %s\n", key.c_str(), text.c_str());
+            std::printf("  %s = %s\n", terminal_safe(key).c_str(), terminal_safe(text).c_str());
         }
     } else {
         std::printf("config.json (%zu keys):\n", source.hf_config.size());
         for (const auto& [key, value] : source.hf_config.items())
-            std::printf("  %s = %s\n", key.c_str(), json_scalar_text(value).c_str());
+            std::printf("  %s = %s\n", terminal_safe(key).c_str(),
+                        terminal_safe(json_scalar_text(value)).c_str());
     }
 
     const json& tokenizer = report["tokenizer"];
-    std::printf("tokenizer: %s",
-                tokenizer["kind"].is_null() ? "(none)" : json_scalar_text(tokenizer["kind"]).c_str());
+    std::printf("tokenizer: %s", tokenizer["kind"].is_null()
+                                     ? "(none)"
+                                     : terminal_safe(json_scalar_text(tokenizer["kind"])).c_str());
     if (!tokenizer["size"].is_null()) std::printf(", %s tokens", tokenizer["size"].dump().c_str());
     if (tokenizer.contains("added_tokens"))
         std::printf(" (+ %s added)", tokenizer["added_tokens"].dump().c_str());
-    if (!tokenizer["source"].is_null()) std::printf(" [%s]", json_scalar_text(tokenizer["source"]).c_str());
+    if (!tokenizer["source"].is_null())
+        std::printf(" [%s]", terminal_safe(json_scalar_text(tokenizer["source"])).c_str());
     std::printf("\n");
 
     size_t name_width = 4;
-    for (const auto& [name, tensor] : source.weights.all()) name_width = std::max(name_width, name.size());
+    for (const auto& [name, tensor] : source.weights.all())
+        name_width = std::max(name_width, terminal_safe(name).size());
     std::printf("tensors (%zu):\n", source.weights.size());
     if (source.weights.size() > 0)
         std::printf("  %-*s  %-5s  %-22s  %s\n", static_cast<int>(name_width), "name", "dtype", "shape",
                     "bytes");
     for (const auto& [name, tensor] : source.weights.all())
-        std::printf("  %-*s  %-5s  %-22s  %llu\n", static_cast<int>(name_width), name.c_str(),
+        std::printf("  %-*s  %-5s  %-22s  %llu\n", static_cast<int>(name_width), terminal_safe(name).c_str(),
                     dtype_name(tensor.dtype()), tensor.shape_string().c_str(),
                     static_cast<unsigned long long>(tensor.nbytes()));
     uint64_t parameters = report["parameters"], bytes = report["weights_bytes"];

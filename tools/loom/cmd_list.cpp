@@ -5,6 +5,7 @@
 #include <string>
 
 #include "command.h"
+#include "core/terminal_text.h"
 #include "store/model_store.h"
 #include "store/progress_bar.h"
 
@@ -34,6 +35,12 @@ int run_list(const ListArgs& args) {
     if (models.empty()) {
         std::printf("no models (loom pull hf:ORG/REPO)\n");
         return 0;
+    }
+    // Names and paths are file names in the store (from a hub): shown with control characters escaped.
+    for (StoredModel& m : models) {
+        m.name = terminal_safe(m.name);
+        m.type = terminal_safe(m.type);
+        m.path = terminal_safe(m.path);
     }
     size_t name_width = 4, type_width = 4;
     for (const StoredModel& m : models) {

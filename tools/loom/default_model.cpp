@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/json_depth.h"
 #include "core/log.h"
 #include "core/mapped_file.h"
 #include "formats/gguf.h"
@@ -80,12 +81,12 @@ LoadedModel load_model(const std::string& path) {
         if (m.source.hf_config.contains("eos_token_id"))
             add_json_ids(m.end_of_generation, m.source.hf_config["eos_token_id"]);
         if (!m.source.generation_config_path.empty()) {
-            auto gen = nlohmann::json::parse(read_text_file(m.source.generation_config_path), nullptr, false);
+            auto gen = nlohmann::json::parse(read_json_text(m.source.generation_config_path), nullptr, false);
             if (gen.is_object() && gen.contains("eos_token_id"))
                 add_json_ids(m.end_of_generation, gen["eos_token_id"]);
         }
         if (!m.source.tokenizer_config_path.empty()) {
-            auto tc = nlohmann::json::parse(read_text_file(m.source.tokenizer_config_path), nullptr, false);
+            auto tc = nlohmann::json::parse(read_json_text(m.source.tokenizer_config_path), nullptr, false);
             if (tc.is_object() && tc.contains("chat_template"))
                 m.chat_template = chat_template_from_tokenizer_config(m.source.tokenizer_config_path);
             for (auto [key, out] :

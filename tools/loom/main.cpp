@@ -7,6 +7,7 @@
 #include "command.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/terminal_text.h"
 
 namespace loom::cli {
 std::vector<Command>& command_registry() {
@@ -37,13 +38,14 @@ int main(int argc, char** argv) {
     try {
         for (CLI::App* sub : app.get_subcommands()) return runners.at(sub->get_name())();
     } catch (const loom::Error& e) {
-        std::fprintf(stderr, "loom: error: %s\n", e.what());
+        // Messages quote names and text from files: shown as one line, with no terminal control.
+        std::fprintf(stderr, "loom: error: %s\n", loom::terminal_safe(e.what()).c_str());
         return 1;
     } catch (const std::bad_alloc&) {
         std::fprintf(stderr, "loom: error: out of memory\n");
         return 1;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "loom: error: %s\n", e.what());
+        std::fprintf(stderr, "loom: error: %s\n", loom::terminal_safe(e.what()).c_str());
         return 1;
     }
     return 0;

@@ -39,7 +39,15 @@ struct Expr {
     std::vector<std::pair<std::string, ExprPtr>> kwargs;
     std::vector<std::string> ops;
     bool negated = false;
+
+    // Frees the subtree without recursion: a chain such as `x|trim|trim|...` is a left-deep tree as tall as
+    // it is long, and a hostile template's (refused by the parser, but built first) must not overflow the
+    // stack.
+    ~Expr();
 };
+
+// Levels of the tallest path from `root` down (a leaf is 1); measured without recursion.
+size_t expression_height(const Expr& root);
 
 struct Stmt;
 using StmtPtr = std::unique_ptr<Stmt>;

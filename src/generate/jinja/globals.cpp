@@ -19,7 +19,7 @@ Value make_range(Interpreter& in, const CallArgs& a) {
     if (step == 0) throw Error("range() arg 3 must not be zero");
     const long double span = static_cast<long double>(stop) - start;
     const long double count = span / step;
-    if (count > static_cast<long double>(in.limits().max_list_items)) in.check_list(SIZE_MAX);
+    if (count > static_cast<long double>(in.limits().max_list_items)) in.refuse_list(count);
     List out;
     for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
         out.emplace_back(i);

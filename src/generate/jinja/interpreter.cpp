@@ -37,8 +37,27 @@ void Interpreter::check_list(size_t items) {
     charge(items / 16);
 }
 
+namespace {
+std::string jinja_count_text(long double n) {
+    return n >= 1e19L ? "more than 10^19" : std::to_string(static_cast<uint64_t>(n));
+}
+}  // namespace
+
+void Interpreter::refuse_string(long double bytes) const {
+    throw Error("chat template would build a string of " + jinja_count_text(bytes) + " bytes (limit " +
+                std::to_string(limits_.max_string_bytes) + ")");
+}
+
+void Interpreter::refuse_list(long double items) const {
+    throw Error("chat template would build a list of " + jinja_count_text(items) + " items (limit " +
+                std::to_string(limits_.max_list_items) + ")");
+}
+
 void Interpreter::append(std::string& out, const std::string& text) {
-    check_string(out.size() + text.size());
+    // The work is copying `text`: charging for the whole output at every append made a long template's cost
+    // quadratic in the meter (200,000 prints of one byte ran out of steps).
+    if (out.size() + text.size() > limits_.max_string_bytes) check_string(out.size() + text.size());
+    charge(text.size() / 64);
     out += text;
 }
 

@@ -62,6 +62,10 @@ class Interpreter {
     void charge(uint64_t steps = 1);
     void check_string(size_t bytes);
     void check_list(size_t items);
+    // For what is over a limit before it is built (range(10**12), "x" * 10**12): the count asked for may not
+    // fit a size_t, so it comes as a long double and is printed as a count, not as a wrapped-around number.
+    [[noreturn]] void refuse_string(long double bytes) const;
+    [[noreturn]] void refuse_list(long double items) const;
     const RenderLimits& limits() const { return limits_; }
 
   private:

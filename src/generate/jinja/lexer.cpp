@@ -151,7 +151,13 @@ class Lexer {
         return std::string::npos;
     }
 
-    int column_of(size_t at) const {
+    // Positions mostly move forward, so lines and columns are counted incrementally: searching back for the
+    // previous newline at every token would make a long one-line template cost quadratic time.
+    int column_of(size_t at) {
+        if (at >= counted_) {
+            line_at(at);
+            return static_cast<int>(at - line_start_ + 1);
+        }
         const size_t nl = src_.rfind('\n', at == 0 ? 0 : at - 1);
         return static_cast<int>(nl == std::string::npos || at == 0 ? at + 1 : at - nl);
     }
@@ -168,7 +174,11 @@ class Lexer {
 
     int line_at(size_t at) {
         // Lines are counted incrementally: positions only move forward.
-        for (; counted_ < at && counted_ < src_.size(); ++counted_) line_ += src_[counted_] == '\n';
+        for (; counted_ < at && counted_ < src_.size(); ++counted_)
+            if (src_[counted_] == '\n') {
+                ++line_;
+                line_start_ = counted_ + 1;
+            }
         return line_;
     }
 
@@ -366,7 +376,8 @@ class Lexer {
     LexerOptions options_;
     std::vector<Token> tokens_;
     size_t pos_ = 0;
-    size_t counted_ = 0;
+    size_t counted_ = 0;     // bytes of src_ whose newlines line_ counts
+    size_t line_start_ = 0;  // where the line holding src_[counted_] starts
     int line_ = 1;
     bool line_starting_ = true;
 };

@@ -39,7 +39,7 @@ Value repeat(Interpreter& in, const Value& seq, int64_t times) {
     if (seq.is_string()) {
         const size_t n = seq.as_string().size();
         if (n && static_cast<uint64_t>(times) > in.limits().max_string_bytes / n + 1)
-            in.check_string(SIZE_MAX);
+            in.refuse_string(static_cast<long double>(n) * static_cast<long double>(times));
         in.check_string(n * static_cast<size_t>(times));
         std::string out;
         out.reserve(n * static_cast<size_t>(times));
@@ -47,7 +47,8 @@ Value repeat(Interpreter& in, const Value& seq, int64_t times) {
         return Value(std::move(out));
     }
     const size_t n = seq.as_list().size();
-    if (n && static_cast<uint64_t>(times) > in.limits().max_list_items / n + 1) in.check_list(SIZE_MAX);
+    if (n && static_cast<uint64_t>(times) > in.limits().max_list_items / n + 1)
+        in.refuse_list(static_cast<long double>(n) * static_cast<long double>(times));
     in.check_list(n * static_cast<size_t>(times));
     List out;
     for (int64_t i = 0; i < times; ++i) out.insert(out.end(), seq.as_list().begin(), seq.as_list().end());

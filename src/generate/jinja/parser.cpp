@@ -1,6 +1,7 @@
 // Statement-level parsing: the template body and every {% tag %}.
 #include "generate/jinja/parser.h"
 
+#include "core/error.h"
 #include "generate/jinja/parser_state.h"
 
 namespace loom::jinja {
@@ -275,10 +276,38 @@ class StatementParser : public ExpressionParser {
     int loop_depth_ = 0;
 };
 
+void refuse_tall(const Expr* e) {
+    if (e && expression_height(*e) > kMaxExpressionLevels)
+        throw Error("chat template syntax error at line " + std::to_string(e->line) + ", column " +
+                    std::to_string(e->column) + ": an expression nested deeper than " +
+                    std::to_string(kMaxExpressionLevels) +
+                    " levels (each filter, operator, attribute or call in a chain is one level)");
+}
+
+// Evaluation recurses once per expression level: chains built by the parser's loops (`x|f|f|...`,
+// `a+b+c+...`) are as tall as they are long, so every expression is measured here. Statements nest at most
+// the parser's depth.
+void refuse_tall_expressions(const Body& body) {
+    for (const StmtPtr& s : body) {
+        refuse_tall(s->expr.get());
+        refuse_tall(s->filter.get());
+        for (const auto& [condition, branch] : s->branches) {
+            refuse_tall(condition.get());
+            refuse_tall_expressions(branch);
+        }
+        for (const MacroParam& p : s->params) refuse_tall(p.default_value.get());
+        for (const ExprPtr& f : s->filters) refuse_tall(f.get());
+        refuse_tall_expressions(s->body);
+        refuse_tall_expressions(s->else_body);
+    }
+}
+
 }  // namespace
 
 Body parse(const std::vector<Token>& tokens) {
-    return StatementParser(tokens).parse_template();
+    Body body = StatementParser(tokens).parse_template();
+    refuse_tall_expressions(body);
+    return body;
 }
 
 }  // namespace loom::jinja

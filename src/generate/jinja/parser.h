@@ -3,6 +3,7 @@
 // (.attr [sub] (call)) and filters/tests (| name, is [not] name), with `a if c else b` on top.
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 #include "generate/jinja/ast.h"
@@ -10,7 +11,11 @@
 
 namespace loom::jinja {
 
-// Throws loom::Error "chat template syntax error at line L, column C: ..." on unknown syntax.
+// Levels an expression may nest (a chain of filters, operators, attributes or calls counts one per link).
+inline constexpr size_t kMaxExpressionLevels = 256;
+
+// Throws loom::Error "chat template syntax error at line L, column C: ..." on unknown syntax or an expression
+// nested deeper than kMaxExpressionLevels.
 Body parse(const std::vector<Token>& tokens);
 
 }  // namespace loom::jinja

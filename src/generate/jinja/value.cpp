@@ -1,5 +1,6 @@
 #include "generate/jinja/value.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -51,19 +52,37 @@ Value::Value(bool b) : type_(Type::Bool), bool_(b) {}
 Value::Value(int64_t i) : type_(Type::Int), int_(i) {}
 Value::Value(double f) : type_(Type::Float), float_(f) {}
 Value::Value(std::string s) : type_(Type::String), string_(std::move(s)) {}
-Value::Value(List list) : type_(Type::List), list_(std::make_shared<List>(std::move(list))) {}
+Value::Value(List list) : type_(Type::List), list_(std::make_shared<List>(std::move(list))) {
+    set_nesting_from_children();
+}
 Value Value::tuple(List items) {
     Value v(std::move(items));
     v.tuple_ = true;
     return v;
 }
 
-Value::Value(Dict dict) : type_(Type::Dict), dict_(std::make_shared<Dict>(std::move(dict))) {}
+Value::Value(Dict dict) : type_(Type::Dict), dict_(std::make_shared<Dict>(std::move(dict))) {
+    set_nesting_from_children();
+}
 
 Value Value::namespace_of(Dict attributes) {
     Value v(std::move(attributes));
     v.type_ = Type::Namespace;
+    v.nesting_ = 1;  // its attributes change after this; nothing descends into a namespace
     return v;
+}
+
+// Lists and dicts never change after construction, so their nesting is known here, once.
+void Value::set_nesting_from_children() {
+    uint32_t deepest = 0;
+    if (list_)
+        for (const Value& v : *list_) deepest = std::max(deepest, v.nesting_);
+    if (dict_)
+        for (const auto& [key, v] : dict_->items) deepest = std::max(deepest, v.nesting_);
+    nesting_ = deepest + 1;
+    if (nesting_ > kMaxNesting)
+        throw Error("chat template built a list or dict nested deeper than " + std::to_string(kMaxNesting) +
+                    " levels");
 }
 
 Value Value::callable(std::string name, std::function<Value(Interpreter&, const CallArgs&)> fn) {

@@ -94,13 +94,19 @@ class Value {
     // Python repr(): how the value prints inside a list or dict.
     std::string repr(size_t limit = kPrintLimit) const;
     static constexpr size_t kPrintLimit = 64u << 20;
+    // Lists and dicts nest at most this deep ({% set ns.x = [ns.x] %} in a loop would otherwise build a value
+    // that printing, comparing and freeing recurse through, one frame per level). Loom::Error past it.
+    static constexpr uint32_t kMaxNesting = 256;
     // Python's type name, for error messages ("str", "int", "dict", ...).
     std::string type_name() const;
 
   private:
     void repr_into(std::string& out, size_t limit) const;
 
+    void set_nesting_from_children();
+
     Type type_ = Type::Undefined;
+    uint32_t nesting_ = 1;  // levels of list / dict, this one included (a namespace is opaque: 1)
     bool bool_ = false;
     bool tuple_ = false;
     int64_t int_ = 0;

@@ -9,7 +9,8 @@ namespace loom {
 
 namespace {
 
-// Index of the highest logit, ties to the lowest id; works on unsorted arrays.
+// Index of the highest logit, ties to the lowest id; works on unsorted arrays. A banned token (-inf) is never
+// chosen: when every token is banned, greedy fails as dist does.
 size_t argmax_index(const CandidateArray& c) {
     if (c.data.empty()) throw Error("sampler: no candidates to choose from");
     size_t best = 0;
@@ -18,6 +19,7 @@ size_t argmax_index(const CandidateArray& c) {
         const auto& b = c.data[best];
         if (a.logit > b.logit || (a.logit == b.logit && a.id < b.id)) best = i;
     }
+    if (std::isinf(c.data[best].logit) && c.data[best].logit < 0) throw NoTokenLeftError();
     return best;
 }
 

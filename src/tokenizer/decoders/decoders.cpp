@@ -198,7 +198,12 @@ class ReplaceDecoder : public Decoder {
   public:
     explicit ReplaceDecoder(const json& j)
         : pattern_(require(j, "pattern", "Replace decoder")),
-          content_(require(j, "content", "Replace decoder").get<std::string>()) {}
+          content_(require(j, "content", "Replace decoder").get<std::string>()) {
+        if (content_.size() > kMaxReplaceContentBytes)
+            throw Error("tokenizer: a Replace decoder's content is " + std::to_string(content_.size()) +
+                        " bytes, over the limit of " + std::to_string(kMaxReplaceContentBytes) +
+                        " (real ones are a few bytes); the file is damaged or hostile");
+    }
     void decode_chain(std::vector<std::string>& tokens) const override {
         Ranges matches;
         for (std::string& t : tokens) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/bounded_scratch.h"
 #include "core/error.h"
 #include "tokenizer/unicode.h"
 
@@ -114,8 +115,9 @@ void BpeModel::merge_all(std::vector<Symbol>& symbols) const {
         // std heap is a max-heap: "less" means lower priority (higher rank, then further right).
         bool operator<(const Candidate& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
     };
-    thread_local std::vector<Candidate> heap;
-    heap.clear();
+    thread_local std::vector<Candidate> heap_storage;
+    const ScratchLease lease(heap_storage);
+    std::vector<Candidate>& heap = *lease;
     const auto consider = [&](int32_t left) {
         const int32_t right = symbols[static_cast<size_t>(left)].next;
         if (right < 0) return;
@@ -153,8 +155,9 @@ void BpeModel::tokenize_uncached(std::string_view word, std::vector<Token>& out)
             return;
         }
     }
-    thread_local std::vector<Symbol> symbols;
-    symbols.clear();
+    thread_local std::vector<Symbol> symbol_storage;
+    const ScratchLease lease(symbol_storage);
+    std::vector<Symbol>& symbols = *lease;
     initial_symbols(word, symbols);
     if (symbols.empty()) return;
     merge_all(symbols);

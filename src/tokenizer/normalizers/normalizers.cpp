@@ -160,9 +160,14 @@ std::unique_ptr<Normalizer> make_normalizer(const json& j) {
     if (type == "StripAccents") return std::make_unique<StripAccents>();
     if (type == "Strip")
         return std::make_unique<Strip>(j.value("strip_left", true), j.value("strip_right", true));
-    if (type == "Replace")
-        return std::make_unique<Replace>(require(j, "pattern", "Replace normalizer"),
-                                         require(j, "content", "Replace normalizer").get<std::string>());
+    if (type == "Replace") {
+        std::string content = require(j, "content", "Replace normalizer").get<std::string>();
+        if (content.size() > kMaxReplaceContentBytes)
+            throw Error("tokenizer: a Replace normalizer's content is " + std::to_string(content.size()) +
+                        " bytes, over the limit of " + std::to_string(kMaxReplaceContentBytes) +
+                        " (real ones are a few bytes); the file is damaged or hostile");
+        return std::make_unique<Replace>(require(j, "pattern", "Replace normalizer"), std::move(content));
+    }
     if (type == "Prepend")
         return std::make_unique<Prepend>(require(j, "prepend", "Prepend normalizer").get<std::string>());
     if (type == "BertNormalizer") return std::make_unique<BertNormalizer>(j);
