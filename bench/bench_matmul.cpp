@@ -120,10 +120,11 @@ int register_all() {
                         ->UseRealTime()
                         ->MinTime(M == 1 ? 0.3 : 0.5);
                 }
-    // Moderate M (batched decoding: beams x sentences) on float weights at a Marian-base layer's shapes
-    // (d_model 512, FFN 2048): where the row kernel's in-place tiles meet the packing gemm.
-    for (int64_t M : {4, 8, 16, 32, 64, 96, 128})
-        for (DType type : {DType::F32, DType::F16})
+    // Moderate M (batched decoding: beams x sentences, short prompts) at a Marian-base layer's shapes (d_model
+    // 512, FFN 2048): where the row kernels' tiles meet the gemms (f32 packing for float weights, int8 for
+    // quantized ones).
+    for (int64_t M : {4, 8, 12, 16, 24, 32, 64, 96, 128})
+        for (DType type : {DType::F32, DType::F16, DType::Q4_1, DType::Q8_0, DType::Q4_K, DType::Q6_K})
             for (Shape s : {Shape{2048, 512}, Shape{512, 2048}}) {
                 const std::string name = "matmul_M" + std::to_string(M) + "/" + dtype_name(type) + "/N" +
                                          std::to_string(s.N) + "xK" + std::to_string(s.K) + "/threads:1";

@@ -2,7 +2,7 @@
 // the reference dequantizer gives them, times the activations as the Q8_32 quantizer gives them (scale per 32,
 // round to nearest even), summed in double. The kernel computes that same sum with exact int32 block sums, so
 // only f32 rounding separates them (tolerance 1e-5 of sum |w x|; a wrong nibble order, scale or bias errs by
-// percents). Shapes cover the tile edges: M 16..513 (rows of 4), N not a multiple of 32 or of the 128-row
+// percents). Shapes cover the tile edges: M 16..513 (slivers of 4 rows and a partial one), N not a multiple of 32 or of the 128-row
 // panel, K not a multiple of the 256-column panel.
 #include <gtest/gtest.h>
 
@@ -67,7 +67,7 @@ TEST_P(Int8Gemm, EqualsTheQuantizedActivationReference) {
     const DType type = GetParam();
     const bool k_type = dtype_info(type).block_size == 256;
     set_num_threads(1);
-    for (int64_t M : {16, 17, 35})
+    for (int64_t M : {16, 17, 35})  // from 16 every type takes the GEMM
         for (int64_t N : {1, 33, 130}) check_int8_gemm(type, M, N, k_type ? 512 : 800);
     set_num_threads(2);
     check_int8_gemm(type, 129, 67, k_type ? 768 : 576);

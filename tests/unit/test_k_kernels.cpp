@@ -110,14 +110,14 @@ void check_kernel_against_reference(DType type, int64_t M, int64_t N, int64_t K)
 TEST(KKernelAvx512, EqualsTheScalarIntegerReference) {
     if (!level_available(SimdLevel::Avx512)) GTEST_SKIP() << "CPU lacks AVX-512 VNNI";
     for (DType type : kKTypes)
-        for (int64_t M : {1, 2, 5, 15})
-            for (int64_t N : {1, 9}) check_kernel_against_reference(type, M, N, M == 15 ? 1536 : 256 * (1 + M % 3));
+        for (int64_t M : {1, 2, 5, 11})  // 11: 2 tiles of 4 + 3 single rows (the int8 GEMM from 12)
+            for (int64_t N : {1, 9}) check_kernel_against_reference(type, M, N, M == 11 ? 1536 : 256 * (1 + M % 3));
 }
 
 TEST(KKernelAvx512, ManyRowsAndThreads) {
     if (!level_available(SimdLevel::Avx512)) GTEST_SKIP() << "CPU lacks AVX-512 VNNI";
     set_num_threads(2);
-    for (DType type : {DType::Q4_K, DType::Q6_K}) check_kernel_against_reference(type, 13, 67, 768);
+    for (DType type : {DType::Q4_K, DType::Q6_K}) check_kernel_against_reference(type, 9, 67, 768);
 }
 
 TEST(KKernelAvx512, ActivationQuantizerMatchesScalarBytes) {

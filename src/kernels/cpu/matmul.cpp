@@ -27,11 +27,28 @@ constexpr int64_t kGemmMinRows = 16;
 constexpr int64_t kFloatGemmMinRows = 64;
 
 // From this many rows of x on, quantized weights take the int8 GEMM (panels unpacked per call, reused across
-// rows) instead of the int8 row kernels (bench_matmul matmul_M*; docs/benchmarks.md).
-constexpr int64_t kInt8GemmMinRows = 16;
+// rows) instead of the int8 row kernels. Measured with bench_matmul matmul_M*/N2048xK512, one thread, CPU
+// time in us, row kernels vs GEMM: Q4_1 M4 171 / 146, M8 286 / 193; Q8_0 M4 131 / 151, M8 251 / 202; Q4_K
+// M8 180 / 224, M12 271 / 237; Q6_K (groups of 16: twice the GEMM's block epilogues) M12 267 / 328, M16 GEMM
+// 2.7x faster than the 64-row f32 gemm it replaced.
+int64_t int8_gemm_min_rows(DType type) {
+    switch (type) {
+        case DType::Q8_0:
+            return 8;
+        case DType::Q2_K:
+        case DType::Q3_K:
+        case DType::Q4_K:
+        case DType::Q5_K:
+            return 12;
+        case DType::Q6_K:
+            return 16;
+        default:
+            return 4;  // the 4- and 5-bit 32-element blocks
+    }
+}
 
 // Rows from which the f32 gemm (panels dequantized to f32) beats the row kernels. With AVX-512 VNNI and fast
-// activations, quantized weights take the int8 GEMM from kInt8GemmMinRows before this is reached.
+// activations, quantized weights take the int8 GEMM (int8_gemm_min_rows) before this is reached.
 int64_t gemm_min_rows(SimdLevel level, DType type) {
     const bool stored_as_floats = type == DType::F32 || type == DType::F16 || type == DType::BF16;
     return stored_as_floats && level >= SimdLevel::Avx2 ? kFloatGemmMinRows : kGemmMinRows;
@@ -116,7 +133,7 @@ bool matmul_supports(DType type) {
 }
 
 std::string matmul_kernel_name(SimdLevel level, DType type, int64_t M) {
-    if (M >= kInt8GemmMinRows && level >= SimdLevel::Avx512 &&
+    if (M >= int8_gemm_min_rows(type) && level >= SimdLevel::Avx512 &&
         activation_precision() == ActivationPrecision::Fast && avx512_int8_gemm(type).fn)
         return avx512_int8_gemm(type).name;
     if (M >= gemm_min_rows(level, type)) {
@@ -144,7 +161,7 @@ void matmul_variant(SimdLevel level, const Tensor& W, const float* x, int64_t ld
     if (M == 0 || N == 0) return;
     const WeightView w{W.data_as<uint8_t>(), W.row_nbytes(), K, W.dtype()};
 
-    if (M >= kInt8GemmMinRows && level >= SimdLevel::Avx512 &&
+    if (M >= int8_gemm_min_rows(W.dtype()) && level >= SimdLevel::Avx512 &&
         activation_precision() == ActivationPrecision::Fast && K % 32 == 0) {
         if (const Int8Gemm gemm = avx512_int8_gemm(W.dtype()); gemm.fn) {
             uint8_t* buffer = act_scratch(int8_act_bytes(M, K, gemm.block));

@@ -22,13 +22,20 @@ inline __m512 load_w16(const uint8_t* row, int64_t k, __mmask16 mask) {
     }
 }
 
-// out[r] = dot(x, rows[r]) for R rows.
+// out[r] = dot(x, rows[r]) for R rows. `ahead` (or null): the rows this thread reads next, prefetched line by
+// line as the current ones stream, so the next rows' first lines are in flight before they are needed (the
+// hardware prefetcher alone left F16 decode at ~50% of the read bandwidth).
 template <DType T, int R>
-inline void dot_rows(const uint8_t* const* rows, const float* x, int64_t K, float* out) {
+inline void dot_rows(const uint8_t* const* rows, const float* x, int64_t K, float* out,
+                     const uint8_t* const* ahead = nullptr) {
+    constexpr int64_t kElemBytes = T == DType::F32 ? 4 : 2;
+    constexpr int64_t kPerLine = 64 / kElemBytes;  // elements per cache line
     __m512 acc[R];
     for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
     int64_t k = 0;
     for (; k + 16 <= K; k += 16) {
+        if (ahead && k % kPerLine == 0)
+            for (int r = 0; r < R; ++r) _mm_prefetch(reinterpret_cast<const char*>(ahead[r] + k * kElemBytes), _MM_HINT_T0);
         __m512 xv = _mm512_loadu_ps(x + k);
         for (int r = 0; r < R; ++r) acc[r] = _mm512_fmadd_ps(load_w16<T>(rows[r], k, 0xFFFF), xv, acc[r]);
     }
@@ -90,6 +97,18 @@ void float_rows(const WeightView& w, const ActView& x, int64_t M, float* y, int6
     constexpr int R = 4;
     auto x_row = [&](int64_t m) { return reinterpret_cast<const float*>(x.data + m * x.row_bytes); };
     int64_t n = n0;
+    if (M == 1 && T != DType::F32) {
+        // Decoding 16-bit weights: 8 rows per pass keep twice the lines in flight per instruction window
+        // (each row's 16 elements are only 32 bytes), which is what streams them near the read bandwidth.
+        constexpr int R8 = 8;
+        for (; n + R8 <= n1; n += R8) {
+            const uint8_t* rows[R8];
+            for (int r = 0; r < R8; ++r) rows[r] = w.row(n + r);
+            float out[R8];
+            dot_rows<T, R8>(rows, x_row(0), w.K, out);
+            for (int r = 0; r < R8; ++r) y[n + r] = out[r];
+        }
+    }
     for (; n + R <= n1; n += R) {
         const uint8_t* rows[R] = {w.row(n), w.row(n + 1), w.row(n + 2), w.row(n + 3)};
         int64_t m = 0;
@@ -97,9 +116,12 @@ void float_rows(const WeightView& w, const ActView& x, int64_t M, float* y, int6
             const float* xs[4] = {x_row(m), x_row(m + 1), x_row(m + 2), x_row(m + 3)};
             dot_tile<T, 4>(rows, xs, w.K, y + m * ldy + n, ldy);
         }
+        const bool more = n + 2 * R <= n1;
+        const uint8_t* ahead[R] = {more ? w.row(n + R) : nullptr, more ? w.row(n + R + 1) : nullptr,
+                                   more ? w.row(n + R + 2) : nullptr, more ? w.row(n + R + 3) : nullptr};
         for (; m < M; ++m) {
             float out[R];
-            dot_rows<T, R>(rows, x_row(m), w.K, out);
+            dot_rows<T, R>(rows, x_row(m), w.K, out, M == 1 && more ? ahead : nullptr);
             for (int r = 0; r < R; ++r) y[m * ldy + n + r] = out[r];
         }
     }
