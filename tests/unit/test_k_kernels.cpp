@@ -3,7 +3,7 @@
 //  - the scalar integer reference k_dot_q8_256 equals the dequantized weights dotted with the dequantized
 //    activation quants (so it is a faithful reference);
 //  - the AVX-512 VNNI row kernel (M below the int8 GEMM's threshold) equals that reference on odd shapes
-//    (tiles of 4 rows and tails), up to f32 rounding of its per-super-block sums;
+//    (tiles of 4 rows and tails), up to f32 rounding of its per-super-block sums, and so does the AVX2 one;
 //  - the AVX-512 activation quantizer gives the scalar one's bytes.
 #include <gtest/gtest.h>
 
@@ -78,10 +78,12 @@ TEST(KSuperBlock, IntegerReferenceEqualsDequantizedProducts) {
     }
 }
 
-void check_kernel_against_reference(DType type, int64_t M, int64_t N, int64_t K) {
-    SCOPED_TRACE(std::string(dtype_name(type)) + " M=" + std::to_string(M) + " N=" + std::to_string(N) +
-                 " K=" + std::to_string(K));
-    ASSERT_EQ(matmul_kernel_name(SimdLevel::Avx512, type, M), "avx512 int8-dot vnni");
+void check_kernel_against_reference(DType type, int64_t M, int64_t N, int64_t K,
+                                    SimdLevel level = SimdLevel::Avx512) {
+    SCOPED_TRACE(std::string(dtype_name(type)) + " " + simd_level_name(level) + " M=" + std::to_string(M) +
+                 " N=" + std::to_string(N) + " K=" + std::to_string(K));
+    ASSERT_EQ(matmul_kernel_name(level, type, M),
+              level == SimdLevel::Avx512 ? "avx512 int8-dot vnni" : "avx2 int8-dot");
     Tensor W = random_weight(type, N, K, static_cast<uint32_t>(N * 17 + K + M));
     std::vector<float> w = W.to_f32();
     std::vector<float> x = random_activations(M, K, static_cast<uint32_t>(M + 3 * K));
@@ -89,7 +91,7 @@ void check_kernel_against_reference(DType type, int64_t M, int64_t N, int64_t K)
     const uint64_t row_bytes = act_row_bytes(ActFormat::Q8_256, K);
     const int64_t ldy = N + 2;
     std::vector<float> y(static_cast<size_t>(M * ldy), -999.0f);
-    matmul_variant(SimdLevel::Avx512, W, x.data(), K, y.data(), ldy, M);
+    matmul_variant(level, W, x.data(), K, y.data(), ldy, M);
     int failures = 0;
     for (int64_t m = 0; m < M; ++m) {
         const Q8_256Row row = q8_256_row(xq.data() + m * row_bytes, K);
@@ -112,6 +114,13 @@ TEST(KKernelAvx512, EqualsTheScalarIntegerReference) {
     for (DType type : kKTypes)
         for (int64_t M : {1, 2, 5, 11})  // 11: 2 tiles of 4 + 3 single rows (the int8 GEMM from 12)
             for (int64_t N : {1, 9}) check_kernel_against_reference(type, M, N, M == 11 ? 1536 : 256 * (1 + M % 3));
+}
+
+TEST(KKernelAvx2, EqualsTheScalarIntegerReference) {
+    if (!level_available(SimdLevel::Avx2)) GTEST_SKIP() << "CPU lacks AVX2";
+    for (DType type : kKTypes)
+        for (int64_t M : {1, 3})
+            for (int64_t N : {1, 9}) check_kernel_against_reference(type, M, N, 256 * (1 + M), SimdLevel::Avx2);
 }
 
 TEST(KKernelAvx512, ManyRowsAndThreads) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/cpu/k_scales.h"
 #include "tensor/dtype.h"
 #include "tensor/quant_blocks.h"
 
@@ -20,16 +21,6 @@ struct Unpacked {
     __m256i off;   // 16 int16 group offsets
     float d, dm;
 };
-
-inline float f16(uint16_t h) {
-    return _cvtsh_ss(h);
-}
-
-inline uint32_t load_u32(const uint8_t* p) {
-    uint32_t v;
-    std::memcpy(&v, p, 4);
-    return v;
-}
 
 // 32 bytes in both 256-bit halves of a vector.
 inline __m512i broadcast32(const uint8_t* p) {
@@ -59,19 +50,6 @@ inline __m512i two_bit_pair(const uint8_t* qs64, int c) {
         _mm512_inserti64x4(_mm512_set1_epi16(static_cast<short>(shift)),
                            _mm256_set1_epi16(static_cast<short>(shift + 2)), 1);
     return _mm512_and_si512(_mm512_srlv_epi16(v, counts), _mm512_set1_epi8(3));
-}
-
-// Q4_K / Q5_K's eight 6-bit scales and mins, packed in 12 bytes, as 16 group scales / offsets (each sub-block
-// of 32 is two groups of 16).
-inline void scales_and_mins_k(const uint8_t packed[12], __m128i& sc, __m256i& off) {
-    const uint32_t a = load_u32(packed), b = load_u32(packed + 4), c = load_u32(packed + 8);
-    const uint32_t sc_lo = a & 0x3F3F3F3Fu, min_lo = b & 0x3F3F3F3Fu;
-    const uint32_t sc_hi = (c & 0x0F0F0F0Fu) | ((a >> 2) & 0x30303030u);
-    const uint32_t min_hi = ((c >> 4) & 0x0F0F0F0Fu) | ((b >> 2) & 0x30303030u);
-    const __m128i scales8 = _mm_cvtsi64_si128(static_cast<long long>(sc_lo | (uint64_t{sc_hi} << 32)));
-    const __m128i mins8 = _mm_cvtsi64_si128(static_cast<long long>(min_lo | (uint64_t{min_hi} << 32)));
-    sc = _mm_unpacklo_epi8(scales8, scales8);
-    off = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mins8, mins8));
 }
 
 template <DType T>
@@ -108,17 +86,13 @@ inline Unpacked unpack<DType::Q2_K>(const uint8_t* block) {
     const auto& b = *reinterpret_cast<const BlockQ2_K*>(block);
     Unpacked s;
     for (int c = 0; c < 4; ++c) s.u[c] = two_bit_pair(b.qs, c);
-    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales));
-    s.sc = _mm_and_si128(packed, _mm_set1_epi8(0x0F));
-    s.off = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F)));
+    scales_q2_k(b, s.sc, s.off);
     s.d = f16(b.d);
     s.dm = f16(b.dmin);
     return s;
 }
 
-// Q3_K: u = low 2 bits + 4 * high bit (0..7) = q + 4, so off[g] = 4 * sc[g] with dm = d. Its 16 signed 6-bit
-// scales: low nibbles of bytes 0-7 (groups 0-7) then their high nibbles (groups 8-15); bit pair g / 4 of
-// byte 8 + g % 4 on top; minus 32.
+// Q3_K: u = low 2 bits + 4 * high bit (0..7) = q + 4 (scales: k_scales.h).
 template <>
 inline Unpacked unpack<DType::Q3_K>(const uint8_t* block) {
     const auto& b = *reinterpret_cast<const BlockQ3_K*>(block);
@@ -128,16 +102,7 @@ inline Unpacked unpack<DType::Q3_K>(const uint8_t* block) {
         const __m512i low = two_bit_pair(b.qs, c);
         s.u[c] = _mm512_mask_add_epi8(low, high_bits(hmask, 2 * c), low, _mm512_set1_epi8(4));
     }
-    uint64_t low;
-    std::memcpy(&low, b.scales, 8);
-    const uint32_t h = load_u32(b.scales + 8);
-    const uint64_t low_a = low & 0x0F0F0F0F0F0F0F0Full, low_b = (low >> 4) & 0x0F0F0F0F0F0F0F0Full;
-    const uint64_t high_a = (h & 0x03030303u) | (uint64_t{(h >> 2) & 0x03030303u} << 32);
-    const uint64_t high_b = ((h >> 4) & 0x03030303u) | (uint64_t{(h >> 6) & 0x03030303u} << 32);
-    const __m128i biased = _mm_set_epi64x(static_cast<long long>(low_b | (high_b << 4)),
-                                          static_cast<long long>(low_a | (high_a << 4)));
-    s.sc = _mm_sub_epi8(biased, _mm_set1_epi8(32));
-    s.off = _mm256_slli_epi16(_mm256_cvtepi8_epi16(s.sc), 2);
+    scales_q3_k(b, s.sc, s.off);
     s.d = f16(b.d);
     s.dm = s.d;
     return s;
@@ -160,8 +125,7 @@ inline Unpacked unpack<DType::Q6_K>(const uint8_t* block) {
         s.u[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
                                          _mm512_and_si512(qh, top2));
     }
-    s.sc = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales));
-    s.off = _mm256_slli_epi16(_mm256_cvtepi8_epi16(s.sc), 5);
+    scales_q6_k(b, s.sc, s.off);
     s.d = f16(b.d);
     s.dm = s.d;
     return s;

@@ -5,8 +5,6 @@
 
 #include "core/half.h"
 #include "kernels/cpu/matmul_kernels.h"
-#include "kernels/cpu/scratch.h"
-#include "tensor/dequantize.h"
 
 namespace loom::kernels {
 namespace {
@@ -110,20 +108,6 @@ void float_rows(const WeightView& w, const ActView& x, int64_t M, float* y, int6
     }
 }
 
-// Any other dtype (the K types until they get integer kernels): each W row is dequantized once by the
-// reference dequantizer into an f32 buffer, then dotted with every x row.
-void dequant_rows(const WeightView& w, const ActView& x, int64_t M, float* y, int64_t ldy, int64_t n0,
-                  int64_t n1) {
-    float* row_f32 = thread_scratch_floats<3>(static_cast<size_t>(w.K));  // [K]
-    const uint8_t* row = reinterpret_cast<const uint8_t*>(row_f32);
-    for (int64_t n = n0; n < n1; ++n) {
-        dequantize_row(w.type, w.row(n), row_f32, w.K);
-        for (int64_t m = 0; m < M; ++m)
-            dot_rows<DType::F32, 1>(&row, reinterpret_cast<const float*>(x.data + m * x.row_bytes), w.K,
-                                    &y[m * ldy + n]);
-    }
-}
-
 }  // namespace
 
 RowKernel avx2_float_row_kernel(DType type) {
@@ -134,12 +118,6 @@ RowKernel avx2_float_row_kernel(DType type) {
             return {ActFormat::F32, float_rows<DType::F16>, "avx2 f32-fma"};
         case DType::BF16:
             return {ActFormat::F32, float_rows<DType::BF16>, "avx2 f32-fma"};
-        case DType::Q2_K:
-        case DType::Q3_K:
-        case DType::Q4_K:
-        case DType::Q5_K:
-        case DType::Q6_K:
-            return {ActFormat::F32, dequant_rows, "avx2 dequant+f32-fma"};
         default:
             return {};
     }
