@@ -17,9 +17,11 @@ class InlineQueue : public httplib::TaskQueue {
     void shutdown() override {}
 };
 
-int whole_ms(double s) {
-    return static_cast<int>(s * 1000);
-}
+int whole_ms(double s) { return static_cast<int>(s * 1000); }
+
+// After refusing a body, how long and how much of the rest is read and dropped before closing.
+constexpr double kMaxLingerS = 10;
+constexpr size_t kMaxLingerBytes = 64u << 20;
 
 }  // namespace
 
@@ -111,7 +113,10 @@ void GuardedServer::handle(std::unique_ptr<HttpConnection> conn, RequestHead hea
     const auto answer_and_close = [&](int status, const std::string& message) {
         if (conn->fd < 0) return;
         conn->send_all(plain_response(status, error_body_(status, message)));
-        conn->linger_close(1000);
+        // As cpp-httplib did for an oversized Content-Length: let the client finish sending (bounded).
+        const bool stalled = status == 408 || shutting_down_.load();  // nothing more is coming
+        const double linger_s = stalled ? 1.0 : std::min(limits_.body_timeout_s, kMaxLingerS);
+        conn->linger_close(whole_ms(linger_s), kMaxLingerBytes);
     };
     BodyDecoder body(head, limits_.max_body_bytes);
     if (!read_body(*conn, head, body)) {

@@ -82,12 +82,12 @@ void HttpConnection::close() {
     fd = -1;
 }
 
-void HttpConnection::linger_close(int ms) {
+void HttpConnection::linger_close(int ms, size_t max_bytes) {
     if (fd < 0) return;
     shutdown(fd, SHUT_WR);
     const auto until = SteadyClock::now() + std::chrono::milliseconds(ms);
     char buffer[16384];
-    for (size_t drained = 0; drained < (1u << 20);) {
+    for (size_t drained = 0; drained < max_bytes;) {
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(until - SteadyClock::now()).count();
         pollfd p{fd, POLLIN, 0};

@@ -33,10 +33,10 @@ struct HttpConnection {
     bool send_all(std::string_view bytes) const;
     // Closes the socket (after a shutdown so the peer sees the end at once). Idempotent.
     void close();
-    // After an error answer while the client may still be sending: stops writing, reads and drops what
-    // arrives for up to `ms` milliseconds (or 1 MiB), then closes, so the client reads the answer instead of
-    // a reset.
-    void linger_close(int ms);
+    // After an error answer while the client may still be sending its body: stops writing, reads and drops
+    // what arrives until the client closes, for up to `ms` milliseconds or `max_bytes`, then closes. A
+    // client that sends its whole body before reading (most do) then reads the answer instead of a reset.
+    void linger_close(int ms, size_t max_bytes);
 };
 
 // A minimal response written by the HTTP layer itself (the request never reached httplib): a JSON error

@@ -169,7 +169,8 @@ def pipelined():
         rest = rest_now
         answers.append((status, len(json.loads(text)["tokens"]) if status == 200 else text))
     t.check([a[0] for a in answers] == [200, 200, 200], f"three pipelined requests answered: {answers}")
-    t.check([a[1] for a in answers] == sorted(a[1] for a in answers), f"in order: {answers}")
+    if all(a[0] == 200 for a in answers):
+        t.check([a[1] for a in answers] == sorted(a[1] for a in answers), f"in order: {answers}")
     s.close()
 
 
@@ -253,14 +254,14 @@ def sigterm_with_half_sent_heads():
     t.check(code == 200, f"a request beside 40 silent connections (cap 16): {code}")
     closed = 0
     for s in idle[:20]:
-        s.settimeout(5)
+        s.settimeout(3)  # eviction is immediate; silent connections would otherwise last 5-10 s
         try:
             closed += 1 if s.recv(1) == b"" else 0
         except ConnectionResetError:
             closed += 1
         except OSError:
             pass
-    t.check(closed == 20, f"the oldest silent connections were closed within 5 s: {closed} / 20")
+    t.check(closed == 20, f"the oldest silent connections were closed within 3 s: {closed} / 20")
     for s in idle:
         s.close()
     half = []
