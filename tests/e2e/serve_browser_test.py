@@ -49,10 +49,20 @@ def run_mode(mode, prompt, shot_name):
     n = driver.find_element(By.ID, "max-tokens")
     n.clear()
     n.send_keys("20")
+    # Tokens arrive one by one while streaming: the page shows the first before the stream ends. Recorded by
+    # the page itself when the first token appears (polling from here races a fast stream).
+    driver.execute_script("""
+        window.firstTokenWhileStreaming = null;
+        const out = document.getElementById("output");
+        new MutationObserver((changes, observer) => {
+            if (out.querySelector(".tok")) {
+                window.firstTokenWhileStreaming = document.getElementById("send").disabled;
+                observer.disconnect();
+            }
+        }).observe(out, {childList: true, subtree: true});""")
     driver.find_element(By.ID, "send").click()
-    # Tokens arrive one by one while streaming: see some before the end.
-    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#output .tok")) >= 1)
-    seen_while_streaming = driver.find_element(By.ID, "send").get_attribute("disabled") is not None
+    wait.until(lambda d: d.execute_script("return window.firstTokenWhileStreaming") is not None)
+    seen_while_streaming = driver.execute_script("return window.firstTokenWhileStreaming") is True
     wait.until(lambda d: "finished" in d.find_element(By.ID, "status").text or "error" in d.find_element(By.ID, "status").text)
     t.check("finished" in driver.find_element(By.ID, "status").text, f"{mode}: status {driver.find_element(By.ID, 'status').text}")
     tokens = driver.find_elements(By.CSS_SELECTOR, "#output .tok")
