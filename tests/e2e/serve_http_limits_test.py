@@ -134,6 +134,24 @@ def gzip_bodies():
     s.close()
 
 
+def expect_continue():
+    """curl sends "Expect: 100-continue" before large bodies: the server says 100 Continue, or refuses at once."""
+    body = json.dumps({"content": "after 100"}).encode()
+    s = connect()
+    s.sendall(request_head(extra=f"Expect: 100-continue\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"))
+    interim = s.recv(64)
+    t.check(interim.startswith(b"HTTP/1.1 100 Continue\r\n\r\n"), f"100 Continue before the body: {interim!r}")
+    s.sendall(body)
+    status, text, _ = read_response_with(s, interim[len(b"HTTP/1.1 100 Continue\r\n\r\n"):])
+    t.check(status == 200, f"the request after 100 Continue: {status} {text[:200]}")
+    s.close()
+    s = connect()
+    s.sendall(request_head(extra=f"Expect: 100-continue\r\nContent-Length: {MAX_BODY + 1}\r\n\r\n"))
+    status, text, _ = read_response(s)  # no body sent: the answer comes from the head alone
+    t.check(status == 413, f"a body announced over the limit, with Expect: {status} {text[:200]}")
+    s.close()
+
+
 def content_length_checks():
     body = json.dumps({"content": "hi"}).encode()
     cases = {
@@ -279,7 +297,7 @@ def sigterm_with_half_sent_heads():
 
 
 for name, fn in [("chunked bodies", chunked_bodies), ("gzip bodies", gzip_bodies),
-                 ("Content-Length checks", content_length_checks), ("pipelined requests", pipelined),
+                 ("Expect: 100-continue", expect_continue), ("Content-Length checks", content_length_checks), ("pipelined requests", pipelined),
                  ("slowloris", slowloris), ("body deadline", body_deadline),
                  ("SIGTERM with half-sent heads", sigterm_with_half_sent_heads)]:
     t.run(name, fn)
