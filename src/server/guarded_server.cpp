@@ -19,7 +19,9 @@ class InlineQueue : public httplib::TaskQueue {
     void shutdown() override {}
 };
 
-int whole_ms(double s) { return static_cast<int>(s * 1000); }
+int whole_ms(double s) {
+    return static_cast<int>(s * 1000);
+}
 
 // After refusing a body, how long and how much of the rest is read and dropped before closing.
 constexpr double kMaxLingerS = 10;
@@ -51,7 +53,12 @@ GuardedServer::GuardedServer(HttpLimits limits, ErrorBody error_body)
                 std::move(conn), std::move(head));
             workers_->enqueue([this, shared] {
                 queued_.fetch_sub(1);
-                handle(std::move(shared->first), std::move(shared->second));
+                try {
+                    handle(std::move(shared->first), std::move(shared->second));
+                } catch (
+                    ...) {  // out of memory building the request, say: this connection ends, not the server
+                    if (shared->first) shared->first->close();
+                }
             });
         },
         error_body_);
