@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -54,6 +55,25 @@ void widen_listen_backlog(int port) {
             bound = ntohs(reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_port);
         if (bound == port) listen(fd, 1024);
     }
+}
+
+// Each pending connection is a file descriptor: raise the soft limit to the hard one (commonly 1024 -> far
+// more), and keep the pending-connection cap below what is left after the workers and the model's files, so
+// accept() never fails for want of descriptors while the cap still has room.
+size_t pending_connections_within_fd_limit(size_t wanted, int workers) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return wanted;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+        getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    const size_t reserve = 256 + 2 * static_cast<size_t>(workers);
+    const size_t room = limit.rlim_cur > reserve + 16 ? limit.rlim_cur - reserve : 16;
+    if (wanted <= room) return wanted;
+    log_warn("--max-pending-connections ", wanted, " lowered to ", room, " (open-file limit ", limit.rlim_cur,
+             "; raise it with ulimit -n)");
+    return room;
 }
 
 std::string header_or_empty(const httplib::Request& req, const char* name) {
@@ -144,10 +164,11 @@ int run_server(const ServerModel& model, const ServerConfig& config,
     limits.max_body_bytes = config.max_body_bytes;
     limits.header_timeout_s = config.header_timeout_s;
     limits.body_timeout_s = config.body_timeout_s;
-    limits.max_pending_connections = config.max_pending_connections;
     limits.worker_threads = config.http_threads > 0 ? config.http_threads
                                                     : config.scheduler.n_slots +
                                                           static_cast<int>(config.scheduler.max_queue) + 16;
+    limits.max_pending_connections =
+        pending_connections_within_fd_limit(config.max_pending_connections, limits.worker_threads);
     GuardedServer svr(limits, [&ctx](int status, const std::string& message) {
         ctx.metrics.requests_errors.fetch_add(1);
         return json_text(error_body(message, error_type_for_status(status), "", ""));
