@@ -1,12 +1,16 @@
 // libFuzzer target: loom's HTTP request layer on arbitrary bytes: the head (request line, headers, framing
-// checks), the normalized head handed to cpp-httplib, the body decoder (chunked, gzip / deflate, the decoded
-// size limit) fed in pieces whose sizes come from the input, and the access policy on the parsed headers.
+// checks), the body decoder (chunked, gzip / deflate, the decoded size limit) fed in pieces whose sizes come
+// from the input, the access policy on the parsed headers, and then the normalized request through
+// cpp-httplib's own parser and router (process_request), as the server runs it.
 // A refused request is fine; a crash, sanitizer report, hang or a body past its limit is a bug.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+
+#include <httplib.h>
 
 #include "server/access_policy.h"
 #include "server/body_decoder.h"
@@ -15,6 +19,46 @@
 namespace {
 
 constexpr size_t kMaxBody = 4096;
+
+// Reads one request from memory, drops what is written.
+class MemoryStream : public httplib::Stream {
+  public:
+    explicit MemoryStream(std::string request) : request_(std::move(request)) {}
+    bool is_readable() const override { return offset_ < request_.size(); }
+    bool is_writable() const override { return true; }
+    ssize_t read(char* ptr, size_t size) override {
+        const size_t n = std::min(size, request_.size() - offset_);
+        std::copy_n(request_.data() + offset_, n, ptr);
+        offset_ += n;
+        return static_cast<ssize_t>(n);
+    }
+    ssize_t write(const char*, size_t size) override { return static_cast<ssize_t>(size); }
+    void get_remote_ip_and_port(std::string& ip, int& port) const override { ip = "127.0.0.1", port = 1; }
+    void get_local_ip_and_port(std::string& ip, int& port) const override { ip = "127.0.0.1", port = 2; }
+    socket_t socket() const override { return -1; }
+
+  private:
+    std::string request_;
+    size_t offset_ = 0;
+};
+
+// cpp-httplib's request parser and router, with routes shaped like loom's.
+class Router : public httplib::Server {
+  public:
+    Router() {
+        Post("/v1/completions", [](const httplib::Request& req, httplib::Response& res) {
+            res.set_content(std::to_string(req.body.size()), "text/plain");
+        });
+        Get("/health",
+            [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+        set_payload_max_length(kMaxBody);
+    }
+    void run(std::string request) {
+        MemoryStream stream(std::move(request));
+        bool closed = false;
+        (void)process_request(stream, true, closed, nullptr);
+    }
+};
 
 loom::server::AccessRequest access_request_of(const loom::server::RequestHead& head) {
     loom::server::AccessRequest r;
@@ -61,6 +105,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (body.body().size() > kMaxBody) std::abort();
     if ((body.done() || body.failed()) && body.feed("more") != 0) std::abort();  // an end is final
-    if (body.done()) (void)normalized_head(head, body.body().size());
+    if (body.done()) {
+        static Router router;
+        router.run(normalized_head(head, body.body().size()) + body.body());
+    }
     return 0;
 }
