@@ -91,6 +91,7 @@ void ConnectionIntake::take_added(SteadyClock::time_point now) {
         }
         conn->since = now;
         conn->reading = false;
+        conn->body.reset();
         conn->deadline = now + intake_duration(returning       ? limits_.keep_alive_timeout_s
                                                : shutting_down ? std::min(limits_.header_timeout_s,
                                                                           kShutdownHeaderTimeoutS)
@@ -119,24 +120,39 @@ bool ConnectionIntake::read_some(HttpConnection& conn, SteadyClock::time_point n
     return true;
 }
 
-bool ConnectionIntake::try_dispatch(std::unique_ptr<HttpConnection>& conn, SteadyClock::time_point) {
+bool ConnectionIntake::try_dispatch(std::unique_ptr<HttpConnection>& conn, SteadyClock::time_point now) {
     std::string& pending = conn->pending;
-    const size_t blank = pending.find_first_not_of("\r\n");  // empty lines between requests are allowed
-    pending.erase(0, blank == std::string::npos ? pending.size() : blank);
-    const std::optional<size_t> end = find_head_end(pending);
-    if (!end) {
-        if (pending.size() <= kMaxHeadBytes) return true;
-        refuse(*conn, 431, "request headers larger than " + std::to_string(kMaxHeadBytes) + " bytes");
-        return false;
+    if (!conn->body) {
+        const size_t blank = pending.find_first_not_of("\r\n");  // empty lines between requests are allowed
+        pending.erase(0, blank == std::string::npos ? pending.size() : blank);
+        const std::optional<size_t> end = find_head_end(pending);
+        if (!end) {
+            if (pending.size() <= kMaxHeadBytes) return true;
+            refuse(*conn, 431, "request headers larger than " + std::to_string(kMaxHeadBytes) + " bytes");
+            return false;
+        }
+        HeadError error;
+        if (!parse_request_head(std::string_view(pending).substr(0, *end), conn->head, error)) {
+            refuse(*conn, error.status, error.message);
+            return false;
+        }
+        pending.erase(0, *end);
+        conn->body = std::make_unique<BodyDecoder>(conn->head, limits_.max_body_bytes);
+        conn->body_deadline = now + intake_duration(limits_.body_timeout_s);
+        conn->deadline = conn->body_deadline;
+        if (conn->head.expect_continue && !conn->body->done() && !conn->body->failed()) {
+            static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+            [[maybe_unused]] const ssize_t n =
+                send(conn->fd, kContinue.data(), kContinue.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        }
     }
-    RequestHead head;
-    HeadError error;
-    if (!parse_request_head(std::string_view(pending).substr(0, *end), head, error)) {
-        refuse(*conn, error.status, error.message);
-        return false;
-    }
-    pending.erase(0, *end);
-    on_request_(std::move(conn), std::move(head));
+    BodyDecoder& body = *conn->body;
+    pending.erase(0, body.feed(pending));
+    const bool large =
+        body.body().size() > limits_.max_intake_body ||
+        (conn->head.framing == BodyFraming::Length && conn->head.content_length > limits_.max_intake_body);
+    if (!body.done() && !body.failed() && !large) return true;  // the rest of a small body is on its way
+    on_request_(std::move(conn));
     return false;
 }
 
@@ -157,10 +173,14 @@ void ConnectionIntake::loop() {
             if (conn->deadline > now) {
                 next = std::min(next, conn->deadline);
                 kept.push_back(std::move(conn));
+            } else if (conn->body) {
+                refuse(*conn, 408,
+                       "the request body did not arrive within the body timeout of " +
+                           seconds_text(limits_.body_timeout_s));
             } else if (conn->reading) {
                 refuse(*conn, 408,
                        "the request headers did not arrive within the header timeout of " +
-                           std::to_string(limits_.header_timeout_s) + " s");
+                           seconds_text(limits_.header_timeout_s));
             } else {
                 conn->close();  // idle: nothing to answer
             }

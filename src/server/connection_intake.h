@@ -1,10 +1,10 @@
 // The intake: one thread that holds every connection whose next request head has not fully arrived (new
 // connections, idle keep-alive ones, half-sent heads) and reads them with poll(), so a slow or silent client
 // holds a file descriptor and a few KiB here, never an HTTP worker thread. Each connection has a deadline
-// (the header timeout once a request has begun, the keep-alive timeout while idle); at most
-// `max_connections` are held, and a new one beyond that evicts the one held longest. A complete head is
-// parsed (http_head.h) and handed to `on_request`, which runs it on a worker; a refused head is answered
-// here (4xx) and its connection closed.
+// (the header timeout once a request has begun, the body timeout once its head is in, the keep-alive timeout
+// while idle); at most `max_connections` are held, and a new one beyond that evicts the one held longest. A
+// complete head is parsed (http_head.h); a small body is read here as well, then the request is handed to
+// `on_request`, which runs it on a worker; a refused head is answered here (4xx) and its connection closed.
 #pragma once
 
 #include <atomic>
@@ -21,15 +21,21 @@
 namespace loom::server {
 
 struct IntakeLimits {
-    double header_timeout_s = 10;     // from a request's first byte to its last header line
-    double keep_alive_timeout_s = 5;  // an idle connection between requests
-    size_t max_connections = 1024;    // held at once (idle or reading a head)
+    double header_timeout_s = 10;      // from a request's first byte to its last header line
+    double body_timeout_s = 60;        // from the end of the head to the end of the body
+    double keep_alive_timeout_s = 5;   // an idle connection between requests
+    size_t max_connections = 1024;     // held at once (idle, reading a head or a small body)
+    size_t max_body_bytes = 4u << 20;  // decoded; larger: 413 (answered by a worker)
+    // Bodies up to this size (decoded) are read here too, so a slow small body holds no worker either;
+    // a larger one goes to a worker as soon as that is known, which reads the rest.
+    size_t max_intake_body = 64u << 10;
 };
 
 class ConnectionIntake {
   public:
-    // A head is complete: `conn.pending` starts with its body. Runs on the intake thread: must not block.
-    using RequestHandler = std::function<void(std::unique_ptr<HttpConnection> conn, RequestHead head)>;
+    // A head is complete (conn->head, conn->body): its body is complete, refused, or large (the worker reads
+    // the rest). Runs on the intake thread: must not block.
+    using RequestHandler = std::function<void(std::unique_ptr<HttpConnection> conn)>;
     // The JSON error body for a request refused by the HTTP layer.
     using ErrorBody = std::function<std::string(int status, const std::string& message)>;
 
@@ -49,7 +55,8 @@ class ConnectionIntake {
     void take_added(SteadyClock::time_point now);
     // Reads what arrived; true while the connection stays held.
     bool read_some(HttpConnection& conn, SteadyClock::time_point now);
-    // Hands off or refuses a complete head; true while the connection stays held (head still incomplete).
+    // Parses a complete head, reads what there is of a small body, hands the request off or refuses it; true
+    // while the connection stays held (head or small body still incomplete).
     bool try_dispatch(std::unique_ptr<HttpConnection>& conn, SteadyClock::time_point now);
     void refuse(HttpConnection& conn, int status, const std::string& message);
     void evict_oldest();

@@ -34,11 +34,15 @@ GuardedServer::GuardedServer(HttpLimits limits, ErrorBody error_body)
     new_task_queue = [] { return new InlineQueue; };
     workers_ =
         std::make_unique<httplib::ThreadPool>(static_cast<size_t>(std::max(1, limits_.worker_threads)));
-    IntakeLimits intake{limits_.header_timeout_s, limits_.keep_alive_timeout_s,
-                        limits_.max_pending_connections};
+    IntakeLimits intake;
+    intake.header_timeout_s = limits_.header_timeout_s;
+    intake.body_timeout_s = limits_.body_timeout_s;
+    intake.keep_alive_timeout_s = limits_.keep_alive_timeout_s;
+    intake.max_connections = limits_.max_pending_connections;
+    intake.max_body_bytes = limits_.max_body_bytes;
     intake_ = std::make_unique<ConnectionIntake>(
         intake,
-        [this](std::unique_ptr<HttpConnection> conn, RequestHead head) {
+        [this](std::unique_ptr<HttpConnection> conn) {
             // A flood of complete heads whose bodies never come could queue without bound: past as many
             // queued as the intake may hold, refuse at once.
             if (queued_.load() >= limits_.max_pending_connections) {
@@ -49,15 +53,13 @@ GuardedServer::GuardedServer(HttpLimits limits, ErrorBody error_body)
                 return;
             }
             queued_.fetch_add(1);
-            auto shared = std::make_shared<std::pair<std::unique_ptr<HttpConnection>, RequestHead>>(
-                std::move(conn), std::move(head));
+            auto shared = std::make_shared<std::unique_ptr<HttpConnection>>(std::move(conn));
             workers_->enqueue([this, shared] {
                 queued_.fetch_sub(1);
                 try {
-                    handle(std::move(shared->first), std::move(shared->second));
+                    handle(std::move(*shared));
                 } catch (
                     ...) {  // out of memory building the request, say: this connection ends, not the server
-                    if (shared->first) shared->first->close();
                 }
             });
         },
@@ -96,12 +98,10 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
     return true;
 }
 
-bool GuardedServer::read_body(HttpConnection& conn, const RequestHead& head, BodyDecoder& body) {
-    const size_t used = body.feed(conn.pending);
-    conn.pending.erase(0, used);
-    if (head.expect_continue && !body.done() && !body.failed())
-        conn.send_all("HTTP/1.1 100 Continue\r\n\r\n");
-    const auto deadline = SteadyClock::now() + std::chrono::milliseconds(whole_ms(limits_.body_timeout_s));
+bool GuardedServer::read_body(HttpConnection& conn) {
+    BodyDecoder& body = *conn.body;
+    conn.pending.erase(0, body.feed(conn.pending));
+    const SteadyClock::time_point deadline = conn.body_deadline;  // set when the head arrived
     static thread_local std::string buffer(64u << 10, '\0');
     while (!body.done() && !body.failed()) {
         const auto left =
@@ -122,7 +122,7 @@ bool GuardedServer::read_body(HttpConnection& conn, const RequestHead& head, Bod
     return true;
 }
 
-void GuardedServer::handle(std::unique_ptr<HttpConnection> conn, RequestHead head) {
+void GuardedServer::handle(std::unique_ptr<HttpConnection> conn) {
     const auto answer_and_close = [&](int status, const std::string& message) {
         if (conn->fd < 0) return;
         conn->send_all(plain_response(status, error_body_(status, message)));
@@ -131,11 +131,12 @@ void GuardedServer::handle(std::unique_ptr<HttpConnection> conn, RequestHead hea
         const double linger_s = stalled ? 1.0 : std::min(limits_.body_timeout_s, kMaxLingerS);
         conn->linger_close(whole_ms(linger_s), kMaxLingerBytes);
     };
-    BodyDecoder body(head, limits_.max_body_bytes);
-    if (!read_body(*conn, head, body)) {
+    const RequestHead& head = conn->head;
+    BodyDecoder& body = *conn->body;
+    if (!read_body(*conn)) {
         if (shutting_down_.load()) return answer_and_close(503, "the server is shutting down");
         return answer_and_close(408, "the request body did not arrive within the body timeout of " +
-                                         std::to_string(limits_.body_timeout_s) + " s");
+                                         seconds_text(limits_.body_timeout_s));
     }
     if (body.failed()) return answer_and_close(body.error().status, body.error().message);
 

@@ -4,8 +4,9 @@
 // does not limit chunked bodies, limits gzip bodies on their compressed size, reads a non-numeric or
 // conflicting Content-Length as something, and drops pipelined requests (its read buffer lives for one
 // request). So GuardedServer takes each accepted socket away from httplib's thread pool:
-//   accept (httplib's listen loop) -> ConnectionIntake (one poll thread: heads, deadlines, a cap)
-//   -> a worker thread: 100-continue, the body through BodyDecoder (decoded-size limit, body deadline)
+//   accept (httplib's listen loop) -> ConnectionIntake (one poll thread: heads and bodies up to 64 KiB,
+//      deadlines, a cap) -> a worker thread: the rest of a larger body through the same BodyDecoder
+//      (decoded-size limit, body deadline)
 //   -> httplib's process_request on the normalized request held in memory (routing, handlers, responses)
 //   -> back to the intake for the next request on the connection (pipelined bytes kept), or closed.
 // Why not a newer cpp-httplib or another server library: see docs/security.md.
@@ -48,10 +49,10 @@ class GuardedServer : public httplib::Server {
 
   private:
     bool process_and_close_socket(socket_t sock) override;  // called by httplib's listen loop per accept
-    void handle(std::unique_ptr<HttpConnection> conn, RequestHead head);  // on a worker
-    // Reads the body into `body` within the body timeout; false on timeout, on shutdown, or when the client
-    // hung up (then the connection is closed already).
-    bool read_body(HttpConnection& conn, const RequestHead& head, BodyDecoder& body);
+    void handle(std::unique_ptr<HttpConnection> conn);      // on a worker
+    // Reads the rest of a large body into conn.body by its deadline; false on timeout, on shutdown, or when
+    // the client hung up (then the connection is closed already).
+    bool read_body(HttpConnection& conn);
 
     HttpLimits limits_;
     ErrorBody error_body_;

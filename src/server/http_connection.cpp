@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace loom::server {
@@ -97,6 +98,12 @@ void HttpConnection::linger_close(int ms, size_t max_bytes) {
         drained += static_cast<size_t>(n);
     }
     close();
+}
+
+std::string seconds_text(double seconds) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g s", seconds);
+    return text;
 }
 
 std::string plain_response(int status, const std::string& json_body) {

@@ -5,8 +5,12 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
+
+#include "server/body_decoder.h"
+#include "server/http_head.h"
 
 namespace loom::server {
 
@@ -21,6 +25,10 @@ struct HttpConnection {
     bool reading = false;              // a request has begun (bytes of it arrived): header deadline applies
     SteadyClock::time_point deadline;  // when the intake gives up on it (idle or half-sent head)
     SteadyClock::time_point since;     // when it entered the intake (oldest are evicted first)
+    // The request whose head has arrived: its head, its body so far, when its body must be complete.
+    RequestHead head;
+    std::unique_ptr<BodyDecoder> body;  // null until the head is complete
+    SteadyClock::time_point body_deadline;
 
     HttpConnection() = default;
     HttpConnection(const HttpConnection&) = delete;
@@ -38,6 +46,9 @@ struct HttpConnection {
     // client that sends its whole body before reading (most do) then reads the answer instead of a reset.
     void linger_close(int ms, size_t max_bytes);
 };
+
+// "2.5 s" for messages.
+std::string seconds_text(double seconds);
 
 // A minimal response written by the HTTP layer itself (the request never reached httplib): a JSON error
 // body, "Connection: close".

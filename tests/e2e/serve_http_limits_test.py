@@ -1,6 +1,6 @@
 """HTTP transport limits of `loom serve` (issue 15, items 3, 4, 8): body limits on decoded bytes for chunked and
-gzip bodies, conflicting or non-numeric Content-Length, pipelined requests, slowloris heads (header deadline,
-no worker held), a body deadline, the cap on connections held while their head arrives, and SIGTERM ending
+gzip bodies, conflicting or non-numeric Content-Length, pipelined requests, slowloris heads and small slow
+bodies (deadlines, no worker held), a body deadline, the cap on connections held while their head arrives, and SIGTERM ending
 half-sent connections at once. Every wait is bounded; sockets go to 127.0.0.1 only.
 Usage: python3 tests/e2e/serve_http_limits_test.py path/to/loom"""
 import gzip
@@ -251,6 +251,50 @@ def slowloris():
             s.close()
 
 
+def slow_bodies():
+    """100 connections whose heads arrived whole and whose small bodies drip: read by the intake too, so they
+    hold no worker (18 here) either; each is answered 408 at its body deadline (3 s)."""
+    slow = []
+    for _ in range(100):
+        s = connect(timeout=30)
+        s.sendall(request_head(extra="Content-Length: 1000\r\n\r\n") + b'{"content": "')
+        slow.append(s)
+    stop = threading.Event()
+
+    def drip():
+        for _ in range(40):  # at most 20 s
+            if stop.wait(0.5):
+                return
+            for s in slow:
+                send_quietly(s, b"a")
+
+    dripper = threading.Thread(target=drip)
+    dripper.start()
+    try:
+        time.sleep(0.5)
+        start = time.time()
+        code, _ = quick_post(port, "/tokenize", {"content": "beside slow bodies"})
+        took = time.time() - start
+        t.check(code == 200 and took < 5, f"a request beside 100 slow bodies: {code} in {took:.1f} s")
+        deadline = time.time() + 15
+        ended = 0
+        for s in slow:
+            s.settimeout(max(0.1, deadline - time.time()))
+            try:
+                got = s.recv(4096)
+                ended += 1 if (got == b"" or got.startswith(b"HTTP/1.1 408")) else 0
+            except ConnectionResetError:
+                ended += 1
+            except OSError:
+                pass
+        t.check(ended == len(slow), f"slow bodies ended by the server within 15 s: {ended} / {len(slow)}")
+    finally:
+        stop.set()
+        dripper.join()
+        for s in slow:
+            s.close()
+
+
 def body_deadline():
     s = connect()
     s.sendall(request_head(extra="Content-Length: 100\r\n\r\n") + b'{"content":')
@@ -298,7 +342,7 @@ def sigterm_with_half_sent_heads():
 
 for name, fn in [("chunked bodies", chunked_bodies), ("gzip bodies", gzip_bodies),
                  ("Expect: 100-continue", expect_continue), ("Content-Length checks", content_length_checks), ("pipelined requests", pipelined),
-                 ("slowloris", slowloris), ("body deadline", body_deadline),
+                 ("slowloris", slowloris), ("slow bodies", slow_bodies), ("body deadline", body_deadline),
                  ("SIGTERM with half-sent heads", sigterm_with_half_sent_heads)]:
     t.run(name, fn)
 t.check(server.get("/health")[0] == 200, "/health at the end")
