@@ -16,6 +16,7 @@
 #include "server/api_error.h"
 #include "server/request_parse.h"
 #include "server/response_format.h"
+#include "server/route_requests.h"
 #include "server/server_context.h"
 
 namespace loom::server {
@@ -23,32 +24,6 @@ namespace {
 
 constexpr int64_t kMaxTokens = 512;        // prompt + generated
 constexpr int64_t kMaxCells = 16ll << 20;  // layers x heads x tokens^2: 64 MiB of float weights
-constexpr int64_t kMaxGenerate = 64;
-
-struct AttentionRequest {
-    std::string text, layers, heads;
-    int64_t generate = 0;
-    int decimals = 6;
-};
-
-// "layers" / "heads": a spec string as the CLI takes ("all", "0,2-4", "-1") or an array of indices.
-std::string index_spec(const nlohmann::json& body, const char* name) {
-    if (!body.contains(name) || body[name].is_null()) return "all";
-    const nlohmann::json& v = body[name];
-    if (v.is_string()) return v.get<std::string>();
-    if (!v.is_array() || v.empty())
-        throw ApiError(
-            400, std::string("'") + name + "' must be \"all\", a list like \"0,2-4\" or an array of indices",
-            "invalid_request_error", name);
-    std::string spec;
-    for (const auto& i : v) {
-        if (!i.is_number_integer())
-            throw ApiError(400, std::string("'") + name + "' must hold integer indices",
-                           "invalid_request_error", name);
-        spec += (spec.empty() ? "" : ",") + std::to_string(i.get<int64_t>());
-    }
-    return spec;
-}
 
 AttentionSelection select_for(const AttentionRequest& r, int64_t n_layers, int64_t n_heads) {
     try {
@@ -139,16 +114,9 @@ std::string encoder_attention(const EncoderRunner& runner, std::mutex& lock_for,
 
 void attention_route(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
     const nlohmann::json body = parse_json_object(req.body);
-    AttentionRequest r;
-    r.text = string_field(body, "input", "");
-    if (r.text.empty())
-        throw ApiError(400, "'input' must be a non-empty string", "invalid_request_error", "input");
-    r.layers = index_spec(body, "layers");
-    r.heads = index_spec(body, "heads");
-    r.generate = integer_field(body, "generate", 0, 0, kMaxGenerate);
-    r.decimals = static_cast<int>(integer_field(body, "decimals", 6, 1, 8));
+    const AttentionRequest r = parse_attention_request(body);
     const ServerModel& m = ctx.model;
-    std::string name = string_field(body, "model", "");
+    std::string name = r.model;
     if (name.empty()) name = m.model ? m.name : m.embedder ? m.embedding_name : m.ner ? m.ner_name : "";
     std::string text;
     if (m.model && name == m.name) {

@@ -15,36 +15,11 @@
 #include "server/api_error.h"
 #include "server/request_parse.h"
 #include "server/response_format.h"
+#include "server/route_requests.h"
 #include "server/server_context.h"
 
 namespace loom::server {
 namespace {
-
-constexpr size_t kMaxTexts = 64;  // texts per request: a bound on the work one request can ask for
-
-std::vector<std::string> input_texts(const nlohmann::json& body) {
-    if (!body.contains("input")) throw ApiError(400, "'input' is required", "invalid_request_error", "input");
-    const nlohmann::json& input = body["input"];
-    std::vector<std::string> texts;
-    if (input.is_string()) {
-        texts.push_back(input.get<std::string>());
-    } else if (input.is_array() && !input.empty() && input.size() <= kMaxTexts) {
-        for (const auto& t : input) {
-            if (!t.is_string())
-                throw ApiError(400, "'input' must be a string or an array of strings",
-                               "invalid_request_error", "input");
-            texts.push_back(t.get<std::string>());
-        }
-    } else {
-        throw ApiError(400,
-                       "'input' must be a string or a non-empty array of at most " +
-                           std::to_string(kMaxTexts) + " strings",
-                       "invalid_request_error", "input");
-    }
-    for (const std::string& t : texts)
-        if (t.empty()) throw ApiError(400, "'input' holds an empty text", "invalid_request_error", "input");
-    return texts;
-}
 
 void check_model_name(const nlohmann::json& body, const std::string& loaded) {
     const std::string asked = string_field(body, "model", "");
@@ -60,18 +35,11 @@ void translate_route(ServerContext& ctx, const httplib::Request& req, httplib::R
                        "invalid_request_error", "model");
     const nlohmann::json body = parse_json_object(req.body);
     check_model_name(body, ctx.model.translate_name);
-    const std::vector<std::string> texts = input_texts(body);
-    const std::string from = string_field(body, "source_lang", "");
-    const std::string to = string_field(body, "target_lang", "");
-    Seq2SeqTextOptions options;  // greedy, as `loom translate`
-    options.generate.max_new_tokens = integer_field(body, "max_tokens", 256, 1, 1024);
-    options.num_beams = static_cast<int32_t>(integer_field(body, "num_beams", 1, 1, 16));
-    options.truncate = bool_field(body, "truncate", false);
-    SamplingParams& s = options.generate.sampling;
-    s.temperature = static_cast<float>(number_field(body, "temperature", 0.0, 0.0, 2.0));
-    s.top_p = static_cast<float>(number_field(body, "top_p", 1.0, 1e-6, 1.0));
-    const int64_t seed = integer_field(body, "seed", -1, -1, 0xFFFFFFFEll);
-    s.seed = seed < 0 ? SamplingParams::kRandomSeed : static_cast<uint64_t>(seed);
+    const TranslateRequest r = parse_translate_request(body);
+    const std::vector<std::string>& texts = r.texts;
+    const std::string& from = r.source_lang;
+    const std::string& to = r.target_lang;
+    const Seq2SeqTextOptions& options = r.options;
 
     std::vector<std::string> outputs;
     int64_t n_prompt = 0;
@@ -120,14 +88,10 @@ void ner_route(ServerContext& ctx, const httplib::Request& req, httplib::Respons
                        "invalid_request_error", "model");
     const nlohmann::json body = parse_json_object(req.body);
     check_model_name(body, ctx.model.ner_name);
-    const std::vector<std::string> texts = input_texts(body);
-    const std::string aggregation = string_field(body, "aggregation", "simple");
-    Aggregation strategy;
-    try {
-        strategy = parse_aggregation(aggregation);
-    } catch (const Error& e) {
-        throw ApiError(400, e.what(), "invalid_request_error", "aggregation");
-    }
+    const NerRequest r = parse_ner_request(body);
+    const std::vector<std::string>& texts = r.texts;
+    const Aggregation strategy = r.aggregation;
+    const std::string& aggregation = r.aggregation_name;
     nlohmann::json data = nlohmann::json::array();
     for (size_t i = 0; i < texts.size(); ++i) {
         std::vector<NerEntity> entities;

@@ -9,6 +9,7 @@
 #include "server/playground_assets.h"
 #include "server/request_parse.h"
 #include "server/response_format.h"
+#include "server/route_requests.h"
 #include "server/server_context.h"
 
 namespace loom::server {
@@ -38,9 +39,10 @@ const Tokenizer& text_tokenizer(ServerContext& ctx) {
 
 void tokenize(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
     const nlohmann::json body = parse_json_object(req.body);
-    const std::string content = string_field(body, "content", "");
-    const bool add_special = bool_field(body, "add_special", false);
-    const bool with_pieces = bool_field(body, "with_pieces", false);
+    const TokenizeRequest r = parse_tokenize_request(body);
+    const std::string& content = r.content;
+    const bool add_special = r.add_special;
+    const bool with_pieces = r.with_pieces;
     const Tokenizer& tok = text_tokenizer(ctx);
     const Encoding enc = tok.encode(content, add_special);
     nlohmann::json tokens = nlohmann::json::array();
@@ -57,19 +59,7 @@ void tokenize(ServerContext& ctx, const httplib::Request& req, httplib::Response
 
 void detokenize(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
     const nlohmann::json body = parse_json_object(req.body);
-    std::vector<int32_t> ids;
-    if (body.contains("tokens")) {
-        if (!body["tokens"].is_array())
-            throw ApiError(400, "'tokens' must be an array of token ids", "invalid_request_error", "tokens");
-        const Tokenizer& tok = text_tokenizer(ctx);
-        for (const auto& v : body["tokens"]) {
-            if (!v.is_number_integer() || v.get<int64_t>() < 0 ||
-                v.get<int64_t>() >= static_cast<int64_t>(tok.vocab_size()))
-                throw ApiError(400, "'tokens' must hold token ids below " + std::to_string(tok.vocab_size()),
-                               "invalid_request_error", "tokens");
-            ids.push_back(static_cast<int32_t>(v.get<int64_t>()));
-        }
-    }
+    const std::vector<int32_t> ids = parse_detokenize_request(body, text_tokenizer(ctx).vocab_size());
     res.set_content(json_text({{"content", text_tokenizer(ctx).decode(ids, false)}}), "application/json");
 }
 
@@ -79,26 +69,8 @@ void embeddings(ServerContext& ctx, const httplib::Request& req, httplib::Respon
             400, "this server has no embedding model (start it with an encoder folder or --embedding-model)",
             "invalid_request_error", "model");
     const nlohmann::json body = parse_json_object(req.body);
-    const std::string format = string_field(body, "encoding_format", "float");
-    if (format != "float" && format != "base64")
-        throw ApiError(400, "'encoding_format' must be \"float\" or \"base64\"", "invalid_request_error",
-                       "encoding_format");
-    if (!body.contains("input")) throw ApiError(400, "'input' is required", "invalid_request_error", "input");
-    std::vector<std::string> texts;
-    const nlohmann::json& input = body["input"];
-    if (input.is_string()) {
-        texts.push_back(input.get<std::string>());
-    } else if (input.is_array() && !input.empty() && input.size() <= 2048) {
-        for (const auto& t : input) {
-            if (!t.is_string())
-                throw ApiError(400, "'input' must be a string or an array of strings",
-                               "invalid_request_error", "input");
-            texts.push_back(t.get<std::string>());
-        }
-    } else {
-        throw ApiError(400, "'input' must be a string or a non-empty array of at most 2048 strings",
-                       "invalid_request_error", "input");
-    }
+    const EmbeddingsRequest r = parse_embeddings_request(body);
+    const std::vector<std::string>& texts = r.texts;
     int64_t n_tokens = 0;
     for (const std::string& t : texts)
         n_tokens += static_cast<int64_t>(ctx.model.embedder->runner().tokenizer().encode(t, true).ids.size());
@@ -110,7 +82,7 @@ void embeddings(ServerContext& ctx, const httplib::Request& req, httplib::Respon
     nlohmann::json data = nlohmann::json::array();
     for (size_t i = 0; i < vectors.size(); ++i) {
         nlohmann::json e = {{"object", "embedding"}, {"index", i}};
-        if (format == "base64")
+        if (r.base64)
             e["embedding"] = base64(reinterpret_cast<const unsigned char*>(vectors[i].data()),
                                     vectors[i].size() * sizeof(float));
         else

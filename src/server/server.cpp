@@ -5,15 +5,19 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 #include "core/error.h"
 #include "core/log.h"
+#include "server/access_policy.h"
 #include "server/api_error.h"
+#include "server/guarded_server.h"
 #include "server/response_format.h"
 #include "server/server_context.h"
 
@@ -53,40 +57,57 @@ void widen_listen_backlog(int port) {
     }
 }
 
-bool is_public_path(const std::string& path) {
-    if (path == "/" || path == "/health") return true;
-    for (const char* ext : {".html", ".js", ".css", ".svg"})
-        if (path.size() > std::strlen(ext) && path.ends_with(ext) && path.find('/', 1) == std::string::npos)
-            return true;
-    return false;
+// Each pending connection is a file descriptor: raise the soft limit to the hard one (commonly 1024 -> far
+// more), and keep the pending-connection cap below what is left after the workers and the model's files, so
+// accept() never fails for want of descriptors while the cap still has room.
+size_t pending_connections_within_fd_limit(size_t wanted, int workers) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return wanted;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+        getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    const size_t reserve = 256 + 2 * static_cast<size_t>(workers);
+    const size_t room = limit.rlim_cur > reserve + 16 ? limit.rlim_cur - reserve : 16;
+    if (wanted <= room) return wanted;
+    log_warn("--max-pending-connections ", wanted, " lowered to ", room, " (open-file limit ", limit.rlim_cur,
+             "; raise it with ulimit -n)");
+    return room;
 }
 
-// Constant-time comparison so a wrong key's timing says nothing about the right one.
-bool same_secret(const std::string& a, const std::string& b) {
-    unsigned char diff = a.size() == b.size() ? 0 : 1;
-    for (size_t i = 0; i < a.size(); ++i)
-        diff |= static_cast<unsigned char>(a[i] ^ b[i % (b.empty() ? 1 : b.size())]);
-    return diff == 0 && !b.empty();
+std::string header_or_empty(const httplib::Request& req, const char* name) {
+    return req.has_header(name) ? req.get_header_value(name) : std::string();
 }
 
-void configure(httplib::Server& svr, ServerContext& ctx) {
+AccessRequest access_request(const httplib::Request& req) {
+    AccessRequest r;
+    r.method = req.method;
+    r.path = req.path;
+    r.host = header_or_empty(req, "Host");
+    r.has_host = req.has_header("Host");
+    r.origin = header_or_empty(req, "Origin");
+    r.has_origin = req.has_header("Origin");
+    r.authorization = header_or_empty(req, "Authorization");
+    r.content_type = header_or_empty(req, "Content-Type");
+    r.is_preflight = req.method == "OPTIONS" && req.has_header("Access-Control-Request-Method");
+    return r;
+}
+
+void configure(httplib::Server& svr, ServerContext& ctx, const std::optional<AccessPolicy>& access) {
     const ServerConfig& c = ctx.config;
-    svr.set_payload_max_length(c.max_body_bytes);
-    svr.set_read_timeout(10, 0);
+    svr.set_payload_max_length(c.max_body_bytes);  // GuardedServer enforces it on decoded bytes first
     svr.set_write_timeout(10, 0);
-    svr.set_keep_alive_max_count(1000);
-    const int threads = c.http_threads > 0
-                            ? c.http_threads
-                            : c.scheduler.n_slots + static_cast<int>(c.scheduler.max_queue) + 16;
-    svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-    svr.set_pre_routing_handler([&ctx](const httplib::Request& req, httplib::Response& res) {
-        if (ctx.config.api_key.empty() || is_public_path(req.path))
-            return httplib::Server::HandlerResponse::Unhandled;
-        std::string given = req.get_header_value("Authorization");
-        if (given.rfind("Bearer ", 0) == 0) given = given.substr(7);
-        if (same_secret(given, ctx.config.api_key)) return httplib::Server::HandlerResponse::Unhandled;
-        send_error(ctx, res, 401, "invalid or missing API key (send \"Authorization: Bearer KEY\")",
-                   "authentication_error", "", "invalid_api_key");
+    svr.set_keep_alive_max_count(1000);  // what its Keep-Alive header announces; GuardedServer enforces it
+    svr.set_pre_routing_handler([&ctx, &access](const httplib::Request& req, httplib::Response& res) {
+        const AccessDecision d = access->decide(access_request(req));
+        for (const auto& [name, value] : d.headers) res.set_header(name, value);
+        if (d.status == 0) return httplib::Server::HandlerResponse::Unhandled;
+        if (d.status == 204) {
+            res.status = 204;
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        send_error(ctx, res, d.status, d.message, d.type, "", d.code);
         return httplib::Server::HandlerResponse::Handled;
     });
     // httplib's own errors (no route: 404, body over the limit: 413, unparsable request: 400) get a body too.
@@ -139,8 +160,21 @@ int run_server(const ServerModel& model, const ServerConfig& config,
                                                     config.scheduler, ctx.metrics);
         if (!model.chat_template.empty()) ctx.chat_template.emplace(model.chat_template);
     }
-    httplib::Server svr;
-    configure(svr, ctx);
+    HttpLimits limits;
+    limits.max_body_bytes = config.max_body_bytes;
+    limits.header_timeout_s = config.header_timeout_s;
+    limits.body_timeout_s = config.body_timeout_s;
+    limits.worker_threads = config.http_threads > 0 ? config.http_threads
+                                                    : config.scheduler.n_slots +
+                                                          static_cast<int>(config.scheduler.max_queue) + 16;
+    limits.max_pending_connections =
+        pending_connections_within_fd_limit(config.max_pending_connections, limits.worker_threads);
+    GuardedServer svr(limits, [&ctx](int status, const std::string& message) {
+        ctx.metrics.requests_errors.fetch_add(1);
+        return json_text(error_body(message, error_type_for_status(status), "", ""));
+    });
+    std::optional<AccessPolicy> access;  // needs the bound port (the default Host check names it)
+    configure(svr, ctx, access);
     add_generation_routes(svr, ctx);
     add_utility_routes(svr, ctx);
     add_task_routes(svr, ctx);
@@ -155,6 +189,8 @@ int run_server(const ServerModel& model, const ServerConfig& config,
     }
 
     widen_listen_backlog(port);
+    access.emplace(
+        AccessConfig{config.api_keys, config.cors_origins, config.allowed_hosts, config.host, port});
 
     std::thread watcher([&] {
         int sig = 0;
@@ -162,6 +198,7 @@ int run_server(const ServerModel& model, const ServerConfig& config,
         if (sig == SIGUSR2) return;  // run_server is returning without a signal
         log_info("loom serve: signal ", sig, ": no new requests; finishing in-flight work");
         ctx.shutting_down.store(true);
+        svr.begin_shutdown();  // idle and half-sent connections close now
         if (ctx.scheduler) {
             ctx.scheduler->stop_accepting();
             const auto until = std::chrono::steady_clock::now() +
@@ -184,6 +221,7 @@ int run_server(const ServerModel& model, const ServerConfig& config,
     const bool ok = svr.listen_after_bind();
     if (!ctx.shutting_down.load()) pthread_kill(watcher.native_handle(), SIGUSR2);
     watcher.join();
+    svr.finish();
     ctx.scheduler.reset();
     log_info("loom serve: stopped");
     return ok || ctx.shutting_down.load() ? 0 : 1;

@@ -6,8 +6,8 @@
 //   POST /v1/attention                             (attention maps of the decoder or an encoder;
 //   routes_attention) GET  /v1/models, /health, /metrics (Prometheus text);  POST /tokenize, /detokenize GET
 //   /  (playground: index.html, playground.js, playground.css embedded in the binary)
-// Errors are OpenAI's {"error": {message, type, param, code}} with a 4xx/5xx status; with an API key set,
-// every route except /, the playground assets and /health needs "Authorization: Bearer KEY" (else 401).
+// Errors are OpenAI's {"error": {message, type, param, code}} with a 4xx/5xx status. Who may call which route
+// (API keys, Host, Origin, Content-Type) is access_policy.h; the HTTP limits are guarded_server.h.
 #pragma once
 
 #include <cstdint>
@@ -45,12 +45,20 @@ struct ServerModel {
 struct ServerConfig {
     std::string host = "127.0.0.1";
     int port = 8080;  // 0: any free port (the chosen one goes to on_listening)
-    std::string api_key;
+    // Access (access_policy.h): any of these keys as "Authorization: Bearer KEY"; empty: no key.
+    std::vector<std::string> api_keys;
+    std::vector<std::string> cors_origins;   // origins allowed cross-origin use ("*": any); empty: none
+    std::vector<std::string> allowed_hosts;  // extra Host values for a keyless loopback server ("*": any)
     SchedulerConfig scheduler;
-    size_t max_body_bytes = 4u << 20;  // larger bodies: 413
+    size_t max_body_bytes = 4u << 20;  // decoded request body, any transfer or content encoding; larger: 413
     double request_timeout_s = 300;    // per request, queue wait included
-    int http_threads = 0;              // 0: slots + queue + 16
-    double shutdown_grace_s = 15;      // on SIGTERM: how long in-flight work may take before it is cancelled
+    // HTTP transport limits (guarded_server.h): deadlines for a request's head and body, and how many
+    // connections may be held while their head arrives.
+    double header_timeout_s = 10;
+    double body_timeout_s = 60;
+    size_t max_pending_connections = 1024;
+    int http_threads = 0;          // 0: slots + queue + 16
+    double shutdown_grace_s = 15;  // on SIGTERM: how long in-flight work may take before it is cancelled
 };
 
 // Blocks SIGTERM / SIGINT in the calling thread, so threads started afterwards (the compute pool's workers included)

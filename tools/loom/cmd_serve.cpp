@@ -5,14 +5,17 @@
 //   loom serve --translate-model opus-mt-en-de --ner-model bert-ner   (adds /v1/translate and /v1/ner)
 // SIGTERM / Ctrl-C: stop accepting, finish in-flight requests (cancel after --shutdown-grace), exit 0.
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "command.h"
 #include "core/error.h"
 #include "core/parallel.h"
 #include "default_model.h"
+#include "server/access_policy.h"
 #include "server/server.h"
 #include "tasks/embed.h"
 #include "tasks/ner.h"
@@ -26,6 +29,8 @@ struct ServeOptions {
     server::ServerConfig config;
     int64_t context = 0;
     int threads = 0;
+    std::vector<std::string> api_keys;
+    std::string api_key_file;
 };
 
 // The name a model is served under: its file or folder name ("opus-mt-en-de/" -> "opus-mt-en-de").
@@ -35,6 +40,7 @@ std::string served_name(std::string path) {
 }
 
 int run(ServeOptions& o) {
+    o.config.api_keys = server::collect_api_keys(o.api_keys, o.api_key_file, std::getenv("LOOM_API_KEY"));
     server::block_shutdown_signals();  // before any thread exists (the compute pool's start with the first model pass)
     set_num_threads(o.threads);
     server::ServerModel served;
@@ -103,7 +109,17 @@ CommandRegistrar serve_registrar(
              ->check(CLI::Range(1, 256));
          app.add_option("-c,--ctx", o->context, "context window per slot (default: min(trained, 4096))");
          app.add_option("-t,--threads", o->threads, "compute threads (0: all cores)");
-         app.add_option("--api-key", o->config.api_key, "require \"Authorization: Bearer KEY\"");
+         app.add_option(
+             "--api-key", o->api_keys,
+             "require \"Authorization: Bearer KEY\" (repeatable; also --api-key-file, LOOM_API_KEY)");
+         app.add_option("--api-key-file", o->api_key_file, "file of API keys, one per line ('#' comments)");
+         app.add_option("--cors-origins", o->config.cors_origins,
+                        "origins allowed cross-origin use, comma-separated (\"*\": any; default: none)")
+             ->delimiter(',');
+         app.add_option("--allowed-hosts", o->config.allowed_hosts,
+                        "Host values a keyless loopback server accepts besides localhost/127.0.0.1/[::1] "
+                        "(\"*\": any)")
+             ->delimiter(',');
          app.add_option("--embedding-model", o->embedding_model, "encoder folder for /v1/embeddings");
          app.add_option("--translate-model", o->translate_model,
                         "encoder-decoder folder (Marian, T5) for /v1/translate");
@@ -118,8 +134,21 @@ CommandRegistrar serve_registrar(
          app.add_option("--timeout", o->config.request_timeout_s, "per-request time limit in seconds")
              ->capture_default_str()
              ->check(CLI::PositiveNumber);
-         app.add_option("--max-body", o->config.max_body_bytes, "largest request body in bytes (else 413)")
+         app.add_option("--max-body", o->config.max_body_bytes,
+                        "largest request body in bytes, decoded (chunked, gzip); else 413")
              ->capture_default_str();
+         app.add_option("--header-timeout", o->config.header_timeout_s,
+                        "seconds a request's headers may take to arrive (else 408 and closed)")
+             ->capture_default_str()
+             ->check(CLI::PositiveNumber);
+         app.add_option("--body-timeout", o->config.body_timeout_s,
+                        "seconds a request's body may take to arrive once its headers did (else 408)")
+             ->capture_default_str()
+             ->check(CLI::PositiveNumber);
+         app.add_option("--max-pending-connections", o->config.max_pending_connections,
+                        "connections held while their headers arrive; beyond, the oldest is closed")
+             ->capture_default_str()
+             ->check(CLI::Range(1, 1 << 20));
          app.add_option("--shutdown-grace", o->config.shutdown_grace_s,
                         "seconds in-flight work may take after SIGTERM before it is cancelled")
              ->capture_default_str();
