@@ -69,6 +69,7 @@ class LogitsFileReader {
     int64_t n_vocab() const { return n_vocab_; }
     int64_t n_ctx() const { return n_ctx_; }
     int64_t rows() const { return rows_; }
+    int64_t rows_read() const { return rows_read_; }
     const std::vector<int32_t>& tokens() const { return tokens_; }
     // The next row, in file order; throws loom::Error past the last one or on a read error.
     void read_row(ReferenceRow& row);

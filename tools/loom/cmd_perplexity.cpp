@@ -57,6 +57,10 @@ int run_kl_divergence(const PerplexityArgs& args, LoadedModel& m) {
                                                            tokens[static_cast<size_t>(begin + i + 1)]);
                                                 }
                                             });
+    if (reference.rows_read() != reference.rows())
+        throw Error("the run scored " + std::to_string(reference.rows_read()) +
+                    " positions, the logits file has " + std::to_string(reference.rows()))
+            .file(args.kl_divergence);
     const KlStats s = kl.finish();
     if (args.json) {
         std::printf(
