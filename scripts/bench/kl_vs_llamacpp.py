@@ -80,7 +80,7 @@ def llama_kl(model, ref_path, threads):
         r += length - 1
     assert r == len(rows), (r, len(rows))
     kl = np.array(kl)
-    return {"kl_mean": kl.mean(), "kl_p99": np.sort(kl)[int(np.ceil(0.99 * len(kl))) - 1], "kl_max": kl.max(),
+    return kl, {"kl_mean": kl.mean(), "kl_p99": np.sort(kl)[int(np.ceil(0.99 * len(kl))) - 1], "kl_max": kl.max(),
             "top1_agreement": top1 / len(kl), "perplexity": np.exp(nll / len(kl)),
             "ref_perplexity": np.exp(ref_nll / len(kl)), "scored_tokens": len(kl)}
 
@@ -101,24 +101,31 @@ def main():
     ap.add_argument("--tmp", default=tempfile.gettempdir(), help="where the reference logits file goes")
     args = ap.parse_args()
 
-    lines = ["| model | tokens scored | ref ppl | loom KL mean / p99 | llama.cpp KL mean / p99 | loom top-1 | "
-             "llama.cpp top-1 | loom ppl | llama.cpp ppl |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| model | tokens scored | ref ppl | loom KL mean / p99 | llama.cpp KL mean / p99 | "
+             "loom - llama.cpp KL (paired, +- s.e.) | loom top-1 | llama.cpp top-1 | loom ppl | llama.cpp ppl |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for model in args.models:
         ref = os.path.join(args.tmp, f"loom-kl-ref-{os.getpid()}.kld")
+        values = os.path.join(args.tmp, f"loom-kl-values-{os.getpid()}.txt")
         try:
             t = ["-t", str(args.threads), "--json"]
             loom_json([args.loom, "perplexity", "-m", model, "-f", args.text, "-c", str(args.ctx), "--chunks",
                        str(args.chunks), "--f32-activations", "--save-logits", ref] + t)
-            lo = loom_json([args.loom, "perplexity", "-m", model, "--kl-divergence", ref] + t)
-            ll = llama_kl(model, ref, args.threads)
+            lo = loom_json([args.loom, "perplexity", "-m", model, "--kl-divergence", ref, "--kl-values", values] + t)
+            loom_kl = np.loadtxt(values)
+            llama_values, ll = llama_kl(model, ref, args.threads)
         finally:
-            if os.path.exists(ref):
-                os.remove(ref)
+            for path in (ref, values):
+                if os.path.exists(path):
+                    os.remove(path)
+        # Both engines are scored on the same positions: the difference's standard error is the paired one.
+        diff = loom_kl - llama_values
+        ll["paired_diff"], ll["paired_diff_se"] = diff.mean(), diff.std(ddof=1) / np.sqrt(len(diff))
         print(json.dumps({"model": model, "loom": lo, "llama.cpp": {k: float(v) for k, v in ll.items()}}),
               file=sys.stderr)
         lines.append(f"| {os.path.basename(model)} | {lo['scored_tokens']} | {lo['ref_perplexity']:.4f} | "
                      f"{lo['kl_mean']:.6f} / {lo['kl_p99']:.5f} | {ll['kl_mean']:.6f} / {ll['kl_p99']:.5f} | "
+                     f"{ll['paired_diff']:+.6f} +- {ll['paired_diff_se']:.6f} | "
                      f"{100 * lo['top1_agreement']:.2f}% | {100 * ll['top1_agreement']:.2f}% | "
                      f"{lo['perplexity']:.4f} | {ll['perplexity']:.4f} |")
     print("\n".join(lines))

@@ -24,6 +24,7 @@ class KlAccumulator {
     // token.
     void add(const ReferenceRow& ref, const float* logits, int32_t target);
     KlStats finish() const;  // throws loom::Error when nothing was added
+    const std::vector<double>& per_position() const { return kl_; }  // in the order added
 
   private:
     std::vector<double> kl_;  // per position

@@ -3,7 +3,9 @@
 #   - a run compared with its own saved logits has KL ~0 (16-bit rounding only), top-1 agreement 1 and the same
 #     perplexity as the reference;
 #   - the fast path compared with the --f32-activations reference gives a finite, non-negative KL;
-#   - a truncated or foreign logits file, and -f given with --kl-divergence, fail with one line.
+#   - --kl-values writes one KL per scored position;
+#   - a truncated or foreign logits file, -f given with --kl-divergence, and --kl-values without it fail with
+#     one line.
 # Usage: tests/e2e/perplexity_kl.sh path/to/loom   (run from the repository root, as ctest does)
 set -uo pipefail
 loom=$(realpath "${1:?usage: perplexity_kl.sh path/to/loom}")
@@ -38,8 +40,9 @@ assert abs(s["ref_perplexity"] / saved["perplexity"] - 1) < 1e-5, (s, saved)
 PY
 fi
 
-"$loom" perplexity -m "$tmp/q8.gguf" --kl-divergence "$tmp/ref.kld" --json >"$tmp/fast.json" 2>"$tmp/err" ||
-    fail "kl-divergence of the fast path: $(cat "$tmp/err")"
+"$loom" perplexity -m "$tmp/q8.gguf" --kl-divergence "$tmp/ref.kld" --json --kl-values "$tmp/values.txt" \
+    >"$tmp/fast.json" 2>"$tmp/err" || fail "kl-divergence of the fast path: $(cat "$tmp/err")"
+[ "$(wc -l <"$tmp/values.txt")" -eq 189 ] || fail "--kl-values wrote $(wc -l <"$tmp/values.txt") lines, expected 189"
 python3 -c 'import json,sys,math; s=json.load(open(sys.argv[1])); assert 0 <= s["kl_mean"] <= s["kl_max"] and math.isfinite(s["kl_max"]) and 0 <= s["top1_agreement"] <= 1, s' \
     "$tmp/fast.json" 2>/dev/null || fail "fast-path comparison: $(cat "$tmp/fast.json")"
 
@@ -56,6 +59,8 @@ one_line_error $? "truncated logits file" "truncated"
 one_line_error $? "text file as logits file" "not a loom logits file"
 "$loom" perplexity -m "$tmp/q8.gguf" --kl-divergence "$tmp/ref.kld" -f "$tmp/text.txt" >/dev/null 2>"$tmp/err"
 one_line_error $? "-f with --kl-divergence" "takes its tokens and windows from the logits file"
+"$loom" perplexity -m "$tmp/q8.gguf" -f "$tmp/text.txt" --kl-values "$tmp/v.txt" >/dev/null 2>"$tmp/err"
+one_line_error $? "--kl-values without --kl-divergence" "goes with --kl-divergence"
 
 if [ $failures -gt 0 ]; then echo "$failures failure(s)"; exit 1; fi
 echo "perplexity_kl: all checks passed"

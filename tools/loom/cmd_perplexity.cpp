@@ -26,7 +26,7 @@ namespace loom::cli {
 namespace {
 
 struct PerplexityArgs {
-    std::string model, text_file, save_logits, kl_divergence;
+    std::string model, text_file, save_logits, kl_divergence, kl_values;
     int64_t context = 512, chunks = 0;
     int threads = 0;
     bool json = false, f32_activations = false;
@@ -62,6 +62,12 @@ int run_kl_divergence(const PerplexityArgs& args, LoadedModel& m) {
                     " positions, the logits file has " + std::to_string(reference.rows()))
             .file(args.kl_divergence);
     const KlStats s = kl.finish();
+    if (!args.kl_values.empty()) {  // one KL per scored position, for paired comparisons with another engine
+        std::FILE* out = std::fopen(args.kl_values.c_str(), "w");
+        if (!out) throw Error("cannot create the file for --kl-values").file(args.kl_values);
+        for (double k : kl.per_position()) std::fprintf(out, "%.9g\n", k);
+        if (std::fclose(out) != 0) throw Error("cannot write the file for --kl-values").file(args.kl_values);
+    }
     if (args.json) {
         std::printf(
             "{\"model\": \"%s\", \"perplexity\": %.6f, \"ref_perplexity\": %.6f, \"kl_mean\": %.8f, "
@@ -88,6 +94,8 @@ int run_perplexity(const PerplexityArgs& args) {
         if (!args.text_file.empty() || args.context_given || args.chunks_given || !args.save_logits.empty())
             throw Error("--kl-divergence takes its tokens and windows from the logits file")
                 .hint("drop -f, -c, --chunks and --save-logits");
+    } else if (!args.kl_values.empty()) {
+        throw Error("--kl-values goes with --kl-divergence");
     } else if (args.text_file.empty()) {
         throw Error("perplexity needs a text file (-f) or a logits file (--kl-divergence)");
     }
@@ -141,6 +149,8 @@ CommandRegistrar perplexity_registrar(
                         "also write the tokens and every scored distribution to FILE (16-bit log-probs)");
          sub.add_option("--kl-divergence", args->kl_divergence,
                         "compare with a --save-logits FILE: its tokens and windows, KL and top-1 agreement");
+         sub.add_option("--kl-values", args->kl_values,
+                        "with --kl-divergence: also write each position's KL to FILE, one per line");
          return [args, ctx, chunks] {
              args->context_given = ctx->count() > 0;
              args->chunks_given = chunks->count() > 0;
