@@ -16,7 +16,8 @@ double log_softmax_at(const float* logits, int64_t n_vocab, int32_t target) {
 }
 
 PerplexityResult compute_perplexity(DecoderModel& model, std::span<const int32_t> tokens, int64_t n_ctx,
-                                    const std::function<void(int64_t, int64_t, double)>& progress) {
+                                    const std::function<void(int64_t, int64_t, double)>& progress,
+                                    const WindowLogitsFn& window_logits) {
     if (n_ctx < 2) throw Error("perplexity: context must be at least 2 tokens");
     const int64_t n = static_cast<int64_t>(tokens.size());
     int64_t windows = n / n_ctx + (n % n_ctx >= 2 ? 1 : 0);
@@ -32,6 +33,7 @@ PerplexityResult compute_perplexity(DecoderModel& model, std::span<const int32_t
         model.forward(tokens.subspan(begin, len), cache, logits.data(), /*all_logits=*/true);
         for (int64_t i = 0; i + 1 < len; ++i)  // the logits at i predict token i + 1
             nll_sum -= log_softmax_at(logits.data() + i * n_vocab, n_vocab, tokens[begin + i + 1]);
+        if (window_logits) window_logits(begin, len, logits.data());
         result.scored_tokens += len - 1;
         result.windows += 1;
         if (progress) progress(w + 1, windows, std::exp(nll_sum / result.scored_tokens));
