@@ -11,7 +11,7 @@
 namespace loom {
 namespace {
 
-constexpr char kMagic[8] = {'L', 'O', 'O', 'M', 'K', 'L', 'D', '1'};
+constexpr char kLogitsFileMagic[8] = {'L', 'O', 'O', 'M', 'K', 'L', 'D', '1'};
 constexpr uint32_t kVersion = 1;
 constexpr int64_t kHeaderBytes = 8 + 4 + 4 + 8 + 8;
 constexpr int64_t kRowHeaderBytes = 16;  // lo, step, target_logprob, argmax
@@ -46,7 +46,7 @@ LogitsFileWriter::LogitsFileWriter(const std::string& path, int64_t n_vocab, int
     if (!file_) throw Error("cannot create the logits file: " + std::string(std::strerror(errno))).file(path);
     const uint32_t version = kVersion, vocab = static_cast<uint32_t>(n_vocab);
     const int64_t ctx = n_ctx, n_tokens = static_cast<int64_t>(tokens.size());
-    bool ok = std::fwrite(kMagic, 1, 8, file_) == 8 && std::fwrite(&version, 4, 1, file_) == 1 &&
+    bool ok = std::fwrite(kLogitsFileMagic, 1, 8, file_) == 8 && std::fwrite(&version, 4, 1, file_) == 1 &&
               std::fwrite(&vocab, 4, 1, file_) == 1 && std::fwrite(&ctx, 8, 1, file_) == 1 &&
               std::fwrite(&n_tokens, 8, 1, file_) == 1 &&
               std::fwrite(tokens.data(), 4, tokens.size(), file_) == tokens.size();
@@ -102,7 +102,7 @@ LogitsFileReader::LogitsFileReader(const std::string& path) : path_(path) {
     char magic[8];
     uint32_t version = 0, vocab = 0;
     int64_t n_tokens = -1;
-    if (std::fread(magic, 1, 8, file_) != 8 || std::memcmp(magic, kMagic, 8) != 0)
+    if (std::fread(magic, 1, 8, file_) != 8 || std::memcmp(magic, kLogitsFileMagic, 8) != 0)
         throw Error("not a loom logits file (no LOOMKLD1 magic)").file(path);
     if (std::fread(&version, 4, 1, file_) != 1 || std::fread(&vocab, 4, 1, file_) != 1 ||
         std::fread(&n_ctx_, 8, 1, file_) != 1 || std::fread(&n_tokens, 8, 1, file_) != 1)

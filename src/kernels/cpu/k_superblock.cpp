@@ -12,17 +12,17 @@ namespace {
 
 // The 2-bit field of element e in a 64-byte array of two halves: half e / 128, byte (e % 128) % 32, bit
 // pair (e % 128) / 32.
-int two_bits(const uint8_t* packed, int e) {
+int k_two_bits(const uint8_t* packed, int e) {
     const int half = e / 128, r = e % 128;
     return (packed[32 * half + r % 32] >> (2 * (r / 32))) & 3;
 }
 
 // Bit e / 32 of byte e % 32 (Q5_K's qh, Q3_K's hmask).
-int high_bit(const uint8_t* bits, int e) {
+int k_high_bit(const uint8_t* bits, int e) {
     return (bits[e % 32] >> (e / 32)) & 1;
 }
 
-void sub_blocks_of_32(const uint8_t packed_scales[12], KSuperBlock& s) {
+void k_sub_blocks_of_32(const uint8_t packed_scales[12], KSuperBlock& s) {
     for (int g = 0; g < 16; ++g) {
         const ScaleMin sm = k_scale_min(packed_scales, g / 2);
         s.sc[g] = static_cast<int8_t>(sm.scale);
@@ -30,7 +30,7 @@ void sub_blocks_of_32(const uint8_t packed_scales[12], KSuperBlock& s) {
     }
 }
 
-int nibble(const uint8_t* qs, int e) {  // Q4_K / Q5_K: sub-block e / 32 in the low or high nibbles
+int k_nibble(const uint8_t* qs, int e) {  // Q4_K / Q5_K: sub-block e / 32 in the low or high nibbles
     const int sub = e / 32;
     return (qs[32 * (sub / 2) + e % 32] >> (4 * (sub % 2))) & 0x0F;
 }
@@ -47,7 +47,7 @@ KSuperBlock unpack_k_superblock(DType type, const uint8_t* block) {
     switch (type) {
         case DType::Q2_K: {
             const auto& b = *reinterpret_cast<const BlockQ2_K*>(block);
-            for (int e = 0; e < 256; ++e) s.u[e] = static_cast<uint8_t>(two_bits(b.qs, e));
+            for (int e = 0; e < 256; ++e) s.u[e] = static_cast<uint8_t>(k_two_bits(b.qs, e));
             for (int g = 0; g < 16; ++g) {
                 s.sc[g] = static_cast<int8_t>(b.scales[g] & 0x0F);
                 s.off[g] = static_cast<int16_t>(b.scales[g] >> 4);
@@ -59,7 +59,7 @@ KSuperBlock unpack_k_superblock(DType type, const uint8_t* block) {
         case DType::Q3_K: {
             const auto& b = *reinterpret_cast<const BlockQ3_K*>(block);
             for (int e = 0; e < 256; ++e)
-                s.u[e] = static_cast<uint8_t>(two_bits(b.qs, e) + 4 * high_bit(b.hmask, e));
+                s.u[e] = static_cast<uint8_t>(k_two_bits(b.qs, e) + 4 * k_high_bit(b.hmask, e));
             for (int g = 0; g < 16; ++g) {
                 const int low = g < 8 ? (b.scales[g] & 0x0F) : (b.scales[g - 8] >> 4);
                 const int high = (b.scales[8 + g % 4] >> (2 * (g / 4))) & 3;
@@ -71,8 +71,8 @@ KSuperBlock unpack_k_superblock(DType type, const uint8_t* block) {
         }
         case DType::Q4_K: {
             const auto& b = *reinterpret_cast<const BlockQ4_K*>(block);
-            for (int e = 0; e < 256; ++e) s.u[e] = static_cast<uint8_t>(nibble(b.qs, e));
-            sub_blocks_of_32(b.scales, s);
+            for (int e = 0; e < 256; ++e) s.u[e] = static_cast<uint8_t>(k_nibble(b.qs, e));
+            k_sub_blocks_of_32(b.scales, s);
             s.d = f16_to_f32(b.d);
             s.dm = f16_to_f32(b.dmin);
             return s;
@@ -80,8 +80,8 @@ KSuperBlock unpack_k_superblock(DType type, const uint8_t* block) {
         case DType::Q5_K: {
             const auto& b = *reinterpret_cast<const BlockQ5_K*>(block);
             for (int e = 0; e < 256; ++e)
-                s.u[e] = static_cast<uint8_t>(nibble(b.qs, e) + 16 * high_bit(b.qh, e));
-            sub_blocks_of_32(b.scales, s);
+                s.u[e] = static_cast<uint8_t>(k_nibble(b.qs, e) + 16 * k_high_bit(b.qh, e));
+            k_sub_blocks_of_32(b.scales, s);
             s.d = f16_to_f32(b.d);
             s.dm = f16_to_f32(b.dmin);
             return s;
@@ -91,7 +91,7 @@ KSuperBlock unpack_k_superblock(DType type, const uint8_t* block) {
             for (int e = 0; e < 256; ++e) {
                 const int half = e / 128, r = e % 128;
                 const int low = (b.ql[64 * half + r % 64] >> (4 * (r / 64))) & 0x0F;
-                s.u[e] = static_cast<uint8_t>(low | (two_bits(b.qh, e) << 4));
+                s.u[e] = static_cast<uint8_t>(low | (k_two_bits(b.qh, e) << 4));
             }
             for (int g = 0; g < 16; ++g) {
                 s.sc[g] = b.scales[g];
