@@ -13,26 +13,19 @@ meaningless; the speed is what is measured). Norms are 1.
     python3 scripts/bench/make_llama_gguf.py --layers 2 --hidden 256 --ffn 688 --heads 4 -o /tmp/small.gguf
 """
 import argparse
-import json
 import os
+
+import sys
 
 import numpy as np
 import gguf
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-GPT2_DIR = os.path.join(HERE, "..", "..", "..", "shared", "data", "tokenizers", "gpt2")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_gpt2_gguf import gpt2_vocab  # noqa: E402  (the same GPT-2 vocabulary and merges)
+
 Q = gguf.GGMLQuantizationType
 # Offsets of the fp16 scale fields in each 256-element super-block (tensor/quant_blocks.h).
 SCALES = {Q.Q4_K: (144, [0, 2]), Q.Q6_K: (210, [208])}
-
-
-def gpt2_vocab():
-    with open(os.path.join(GPT2_DIR, "encoder.json"), encoding="utf-8") as f:
-        encoder = json.load(f)
-    tokens = [t for t, _ in sorted(encoder.items(), key=lambda kv: kv[1])]
-    with open(os.path.join(GPT2_DIR, "vocab.bpe"), encoding="utf-8") as f:
-        merges = [line.rstrip("\n") for line in f if line.strip() and not line.startswith("#version")]
-    return tokens, merges
 
 
 def main():
