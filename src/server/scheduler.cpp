@@ -351,15 +351,20 @@ void Scheduler::finish(Slot& slot, JobEvent event) {
         metrics_.jobs_completed.fetch_add(1);
     else
         metrics_.jobs_cancelled.fetch_add(1);
-    slot.job->push(std::move(event));
+    // The slot is freed before the last event goes out: whoever has received a job's final event sees the
+    // scheduler without it (idle(), /metrics), with no window where both are true.
+    const std::shared_ptr<Job> job = std::move(slot.job);
     slot.job.reset();
     slot.sampler.reset();
     slot.stream.reset();
     slot.stops.reset();
     slot.state = Slot::State::Free;
     metrics_.slots_active.fetch_sub(1);
-    std::lock_guard lock(mutex_);
-    --running_;
+    {
+        std::lock_guard lock(mutex_);
+        --running_;
+    }
+    job->push(std::move(event));
 }
 
 }  // namespace loom::server
