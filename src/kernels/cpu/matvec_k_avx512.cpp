@@ -63,7 +63,7 @@ void dot_rows(const uint8_t* blocks, uint64_t block_bytes, const Q8_256Row* x, i
                                          _mm256_set1_ps(w.dm * dx), offsets[r]);
         }
     }
-    for (int r = 0; r < R; ++r) out[r] = hsum512(acc[r]) - hsum512(_mm512_castps256_ps512(offsets[r]));
+    for (int r = 0; r < R; ++r) out[r] = hsum512(acc[r]) - hsum256(offsets[r]);
 }
 
 // x rows per tile: each super-block is unpacked once per this many rows.

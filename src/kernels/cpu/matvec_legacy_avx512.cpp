@@ -185,7 +185,7 @@ template <DType T>
 inline float finish(const __m512 acc[4], __m256 corr) {
     const __m512 sum = _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3]));
     float result = hsum512(sum);
-    if constexpr (Traits<T>::c != 0) result += Traits<T>::c * hsum512(_mm512_castps256_ps512(corr));
+    if constexpr (Traits<T>::c != 0) result += Traits<T>::c * hsum256(corr);
     return result;
 }
 

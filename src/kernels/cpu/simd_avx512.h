@@ -26,6 +26,15 @@ inline float hsum512(__m512 v) {
     return _mm_cvtss_f32(s);
 }
 
+// Sum of the 8 lanes of a 256-bit vector. (Never hsum512(_mm512_castps256_ps512(v)): the cast leaves the upper
+// 256 bits undefined, and clang fills them with whatever the register held.)
+inline float hsum256(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
 inline float hmax512(__m512 v) {
     __m128 s = fold512_ps(v, [](__m512 a, __m512 b) { return _mm512_max_ps(a, b); });
     s = _mm_max_ps(s, _mm_movehl_ps(s, s));
