@@ -220,12 +220,18 @@ void Interpreter::exec_for(const Stmt& s, const ScopePtr& scope, std::string& ou
     }
 }
 
+Interpreter::~Interpreter() {
+    for (const Value& ns : assigned_namespaces_) ns.mutable_dict().items.clear();
+}
+
 void Interpreter::exec_set(const Stmt& s, const ScopePtr& scope) {
     Value v = eval(*s.expr, scope);
     if (!s.attribute.empty()) {
         Value target = scope->lookup(s.targets[0]);
         if (!target.is_namespace()) fail_at(s, "cannot assign attribute on non-namespace object");
         target.mutable_dict().set(s.attribute, std::move(v));
+        if (assigned_namespaces_.empty() || &assigned_namespaces_.back().as_dict() != &target.as_dict())
+            assigned_namespaces_.push_back(target);
         return;
     }
     if (s.targets.size() == 1) {

@@ -50,6 +50,11 @@ class RaisedError : public Error {
 class Interpreter {
   public:
     explicit Interpreter(RenderLimits limits) : limits_(limits) {}
+    // Empties every namespace a template assigned to: `{% set ns.x = ns %}` (or two namespaces holding each
+    // other) is a reference cycle that shared ownership alone would never free.
+    ~Interpreter();
+    Interpreter(const Interpreter&) = delete;
+    Interpreter& operator=(const Interpreter&) = delete;
 
     std::string render(const Body& body, ScopePtr globals);
 
@@ -87,6 +92,7 @@ class Interpreter {
     RenderLimits limits_;
     uint64_t steps_ = 0;
     int call_depth_ = 0;
+    std::vector<Value> assigned_namespaces_;  // every namespace an attribute was set on (see ~Interpreter)
 };
 
 // Iteration as Python's for: list items, dict keys, string characters; Undefined is empty.
