@@ -183,18 +183,7 @@ void micro(const int8_t* q, const float* dx, const float* xsum, const uint8_t* u
             acc[i][1] = _mm512_fmadd_ps(s, bw1, acc[i][1]);
         }
     }
-    const __mmask16 mask0 = static_cast<__mmask16>(n_valid >= 16 ? 0xFFFF : (1u << n_valid) - 1);
-    const __mmask16 mask1 =
-        static_cast<__mmask16>(n_valid >= 32 ? 0xFFFF : n_valid <= 16 ? 0 : (1u << (n_valid - 16)) - 1);
-    for (int i = 0; i < kMR && i < m_valid; ++i) {
-        float* ci = c + i * ldc;
-        if (accumulate) {
-            acc[i][0] = _mm512_add_ps(acc[i][0], _mm512_maskz_loadu_ps(mask0, ci));
-            acc[i][1] = _mm512_add_ps(acc[i][1], _mm512_maskz_loadu_ps(mask1, ci + 16));
-        }
-        _mm512_mask_storeu_ps(ci, mask0, acc[i][0]);
-        _mm512_mask_storeu_ps(ci + 16, mask1, acc[i][1]);
-    }
+    store_tile32(acc, c, ldc, accumulate, m_valid, n_valid);
 }
 
 template <UnpackFn kUnpack, int kBlock>

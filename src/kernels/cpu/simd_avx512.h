@@ -9,6 +9,8 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
+#include <cstdint>
+
 namespace loom::kernels {
 namespace {
 
@@ -49,6 +51,25 @@ inline int hsum512_epi32(__m512i v) {
     s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
     s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
     return _mm_cvtsi128_si32(s);
+}
+
+// Writes (or, with `accumulate`, adds into) a register tile of R rows x 32 columns of a row-major C: rows past
+// m_valid and columns past n_valid are left untouched. Shared by the f32 and int8 GEMM microkernels.
+template <int R>
+inline void store_tile32(__m512 (&acc)[R][2], float* c, int64_t ldc, bool accumulate, int m_valid,
+                         int n_valid) {
+    const __mmask16 mask0 = static_cast<__mmask16>(n_valid >= 16 ? 0xFFFF : (1u << n_valid) - 1);
+    const __mmask16 mask1 =
+        static_cast<__mmask16>(n_valid >= 32 ? 0xFFFF : n_valid <= 16 ? 0 : (1u << (n_valid - 16)) - 1);
+    for (int i = 0; i < R && i < m_valid; ++i) {
+        float* ci = c + i * ldc;
+        if (accumulate) {
+            acc[i][0] = _mm512_add_ps(acc[i][0], _mm512_maskz_loadu_ps(mask0, ci));
+            acc[i][1] = _mm512_add_ps(acc[i][1], _mm512_maskz_loadu_ps(mask1, ci + 16));
+        }
+        _mm512_mask_storeu_ps(ci, mask0, acc[i][0]);
+        _mm512_mask_storeu_ps(ci + 16, mask1, acc[i][1]);
+    }
 }
 
 }  // namespace
