@@ -94,7 +94,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("models", nargs="+")
     ap.add_argument("--loom", default="build/loom")
-    ap.add_argument("--text", default="../shared/data/sentencepiece/botchan.txt")
+    ap.add_argument("--text", default="tests/data/upstream/sentencepiece/botchan.txt")
     ap.add_argument("--ctx", type=int, default=512)
     ap.add_argument("--chunks", type=int, default=4)
     ap.add_argument("--threads", type=int, default=2)

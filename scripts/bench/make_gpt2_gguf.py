@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes a GPT-2-shaped GGUF with random weights for the side-by-side decoder benchmark (loom vs llama.cpp).
 
-Shape as in ../shared/docs/TARGETS.md: 12 layers, hidden 768, 12 heads, ffn 3072, context 1024, vocab 50257,
-untied output (163 M parameters). The tokenizer is the real GPT-2 one (../shared/data/tokenizers/gpt2), so both
+Shape as in the project's speed targets (TARGETS.md): 12 layers, hidden 768, 12 heads, ffn 3072, context 1024, vocab 50257,
+untied output (163 M parameters). The tokenizer is the real GPT-2 one (tests/data/upstream/tokenizers/gpt2), so both
 engines can tokenize. Weights ~ N(0, 0.02), seeded; norms 1, biases 0. Matrices are stored in the requested type,
 1-D tensors in F32 (as llama.cpp's converter does).
 
@@ -17,7 +17,7 @@ import numpy as np
 import gguf
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-GPT2_DIR = os.path.join(HERE, "..", "..", "..", "shared", "data", "tokenizers", "gpt2")
+GPT2_DIR = os.path.join(HERE, "..", "..", "tests", "data", "upstream", "tokenizers", "gpt2")
 TYPES = {
     "f32": gguf.GGMLQuantizationType.F32,
     "f16": gguf.GGMLQuantizationType.F16,

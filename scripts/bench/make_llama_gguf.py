@@ -4,7 +4,7 @@ is the size people run; its weights do not fit in any cache, so decode speed is 
 prefill is the GEMM at full size).
 
 Default shape: LLaMA-7B (32 layers, hidden 4096, 32 heads, ffn 11008, context 4096) with the GPT-2 byte-level
-vocabulary (50257 tokens, ../shared/data/tokenizers/gpt2) so both engines can tokenize: 6.9 B parameters.
+vocabulary (50257 tokens, tests/data/upstream/tokenizers/gpt2) so both engines can tokenize: 6.9 B parameters.
 Types follow llama.cpp's Q4_K_M mix: Q4_K everywhere, Q6_K for the output matrix and for attn_v / ffn_down in
 every other layer. Block bytes are random with every block's fp16 scales set to small values (the numbers are
 meaningless; the speed is what is measured). Norms are 1.

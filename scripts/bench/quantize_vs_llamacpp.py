@@ -11,7 +11,7 @@
    all logits, the same windows and formula).
 
     python3 scripts/bench/quantize_vs_llamacpp.py --loom build-store/loom \
-        --text ../shared/data/sentencepiece/botchan.txt --ctx 256 --chunks 16 --out /tmp/qbench
+        --text tests/data/upstream/sentencepiece/botchan.txt --ctx 256 --chunks 16 --out /tmp/qbench
 
 Prints a Markdown table (for docs/benchmarks.md) and writes it, with the raw JSON, under --out.
 """
@@ -90,7 +90,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loom", default="build/loom")
     parser.add_argument("--source", help="f32/f16 GGUF to quantize (default: the default model dequantized)")
-    parser.add_argument("--text", default="../shared/data/sentencepiece/botchan.txt")
+    parser.add_argument("--text", default="tests/data/upstream/sentencepiece/botchan.txt")
     parser.add_argument("--ctx", type=int, default=256)
     parser.add_argument("--chunks", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)

@@ -3,7 +3,7 @@
 
     python3 scripts/bench/tokenizer_speed.py [--loom build/loom] [--text FILE] [--repeat N]
 
-For each tokenizer.json in ../shared/data/tokenizers/*/ (and tests/data/tokenizer/tiny/bert_wordpiece.json),
+For each tokenizer.json in tests/data/upstream/tokenizers/*/ (and tests/data/tokenizer/tiny/bert_wordpiece.json),
 both sides encode the whole text in one call, on one thread (TOKENIZERS_PARALLELISM=false,
 RAYON_NUM_THREADS=1); the best of --repeat runs is kept. The default text is botchan.txt (English prose)
 concatenated with the tokenizer test corpus until it is about 2 MB. Also prints the load time of each file.
@@ -22,7 +22,7 @@ os.environ["RAYON_NUM_THREADS"] = "1"
 from tokenizers import Tokenizer  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-SHARED = os.path.join(ROOT, "..", "shared", "data")
+SHARED = os.path.join(ROOT, "tests", "data", "upstream")
 
 
 def default_text():

@@ -5,8 +5,8 @@ Compiles each template with transformers' `_compile_jinja_template` (ImmutableSa
 trim_blocks, lstrip_blocks, loopcontrols, raise_exception, strftime_now, tojson = json.dumps(ensure_ascii=False),
 dict, namespace) and renders it as `apply_chat_template` does:
     template.render(messages=..., tools=..., documents=None, add_generation_prompt=..., bos_token=..., eos_token=...)
-Templates: every ../shared/data/chat-templates/*.jinja and the chat_template of every
-../shared/data/tokenizers/*/tokenizer_config.json that has one. Also a set of small "feature" templates that
+Templates: every tests/data/upstream/chat-templates/*.jinja and the chat_template of every
+tests/data/upstream/tokenizers/*/tokenizer_config.json that has one. Also a set of small "feature" templates that
 exercise filters, tests, whitespace control, macros, loops and strftime_now one by one.
 
 strftime_now is made deterministic by patching the datetime module transformers uses so that now() returns
@@ -139,14 +139,14 @@ CONVERSATIONS = {
 
 def load_templates():
     templates = []
-    for path in sorted(glob.glob(os.path.join(ROOT, "..", "shared", "data", "chat-templates", "*.jinja"))):
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "data", "upstream", "chat-templates", "*.jinja"))):
         name = os.path.basename(path)[: -len(".jinja")]
         bos, eos = SPECIAL_TOKENS[name]
         with open(path, encoding="utf-8") as f:
             source = f.read()
-        templates.append({"name": name, "path": "../shared/data/chat-templates/" + os.path.basename(path),
+        templates.append({"name": name, "path": "tests/data/upstream/chat-templates/" + os.path.basename(path),
                           "bos_token": bos, "eos_token": eos, "source": source})
-    for path in sorted(glob.glob(os.path.join(ROOT, "..", "shared", "data", "tokenizers", "*", "tokenizer_config.json"))):
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "data", "upstream", "tokenizers", "*", "tokenizer_config.json"))):
         with open(path, encoding="utf-8") as f:
             config = json.load(f)
         source = config.get("chat_template")
@@ -160,7 +160,7 @@ def load_templates():
             return t or ""
 
         folder = os.path.basename(os.path.dirname(path))
-        templates.append({"name": "tokenizer-" + folder, "path": f"../shared/data/tokenizers/{folder}/tokenizer_config.json",
+        templates.append({"name": "tokenizer-" + folder, "path": f"tests/data/upstream/tokenizers/{folder}/tokenizer_config.json",
                           "bos_token": token("bos_token"), "eos_token": token("eos_token"), "source": source})
     return templates
 

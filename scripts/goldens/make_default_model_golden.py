@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference outputs of the default model (SmolLM2-135M-Instruct, GGUF Q4_1) from Hugging Face transformers
 loading the same GGUF (dequantized to float32), into tests/data/decoders/smollm2_default.json:
-  - "tokens": the first 600 tokens of ../shared/data/sentencepiece/botchan.txt (a public-domain novel),
+  - "tokens": the first 600 tokens of tests/data/upstream/sentencepiece/botchan.txt (a public-domain novel),
   - "top1": the reference's most likely next token at each position,
   - "nll": the reference's negative log-likelihood of each actual next token (perplexity = exp(mean)),
   - "prompt" / "greedy": 64 greedy tokens after "The three primary colors are".
@@ -19,7 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 MODEL_DIR = os.path.join(REPO, "models")
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-TEXT = os.path.join(REPO, "..", "shared", "data", "sentencepiece", "botchan.txt")
+TEXT = os.path.join(REPO, "tests", "data", "upstream", "sentencepiece", "botchan.txt")
 N_TOKENS = 600
 PROMPT = "The three primary colors are"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""What the reference reader (PyPI `gguf`) sees in each ../shared/data/vocab-tests/*.gguf, for
+"""What the reference reader (PyPI `gguf`) sees in each tests/data/upstream/vocab-tests/*.gguf, for
 tests/unit/test_gguf_vocab.cpp: version, keys with their types, architecture, tokenizer model, token count, a few
 tokens, scores/merges counts and tensor count. Writes tests/data/gguf/vocab_tests.expected.json.
 
@@ -13,7 +13,7 @@ import gguf
 from gguf import GGUFValueType as VT
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-DATA = os.path.join(ROOT, "..", "shared", "data", "vocab-tests")
+DATA = os.path.join(ROOT, "tests", "data", "upstream", "vocab-tests")
 OUT = os.path.join(ROOT, "tests", "data", "gguf", "vocab_tests.expected.json")
 
 

@@ -6,7 +6,7 @@ Rerun from the repository root:
     python3 scripts/goldens/make_spm_goldens.py --train-models  # first retrain the models (needs spm_train)
 
 1. SentencePiece: ids from libsentencepiece (PyPI `sentencepiece`, SentencePieceProcessor.encode, which is what
-   `spm_encode --output_format=id` prints) for CORPUS, for ../shared/data/sentencepiece/test_model.model and the
+   `spm_encode --output_format=id` prints) for CORPUS, for tests/data/upstream/sentencepiece/test_model.model and the
    models in tests/data/spm/, trained on botchan.txt with the spm_train commands in TRAIN_COMMANDS.
    -> tests/data/spm/spm_goldens.json
 2. SmolLM2-135M-Instruct (GGUF, tokenizer.ggml.pre = "smollm"): ids from Hugging Face `tokenizers` running the
@@ -26,7 +26,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared", "data")
+SHARED = os.path.join(ROOT, "tests", "data", "upstream")
 OUT_DIR = os.path.join(ROOT, "tests", "data", "spm")
 BOTCHAN = os.path.join(SHARED, "sentencepiece", "botchan.txt")
 
@@ -74,7 +74,7 @@ def train_models():
 def spm_goldens():
     import sentencepiece as spm
 
-    models = {"test_model": "../shared/data/sentencepiece/test_model.model"}
+    models = {"test_model": "tests/data/upstream/sentencepiece/test_model.model"}
     for name in TRAIN_COMMANDS:
         models[name] = f"tests/data/spm/{name}.model"
     out = {"generator": "scripts/goldens/make_spm_goldens.py", "sentencepiece": spm.__version__,

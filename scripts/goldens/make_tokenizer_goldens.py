@@ -8,7 +8,7 @@ It writes
     tests/data/tokenizer/tiny/*.json           small tokenizer.json files built with the `tokenizers` API for the
                                                components the real files do not use
     tests/data/tokenizer/gpt2_skeleton.json    GPT-2 as an HF ByteLevel BPE tokenizer.json minus vocab/merges
-                                               (the test fills them from ../shared/data/tokenizers/gpt2)
+                                               (the test fills them from tests/data/upstream/tokenizers/gpt2)
     tests/data/tokenizer/goldens/<name>.json   ids, byte offsets, decode with/without skip_special_tokens
 Offsets: Python `tokenizers` reports character offsets; they are converted to UTF-8 byte offsets here.
 The 1 MB document is built from the corpus with a 64-bit LCG (same code in the C++ test) and stored as
@@ -26,7 +26,7 @@ from tokenizers import (Tokenizer, decoders, models, normalizers, pre_tokenizers
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DATA = os.path.join(ROOT, "tests", "data", "tokenizer")
-SHARED = os.path.join(ROOT, "..", "shared", "data", "tokenizers")
+SHARED = os.path.join(ROOT, "tests", "data", "upstream", "tokenizers")
 
 CORPUS = [
     "",
@@ -311,7 +311,7 @@ def main():
     only_tiny = "--tiny-only" in sys.argv  # skip the (slow, stable) real tokenizers
     for name in [] if only_tiny else ["llama2", "llama3", "qwen3", "gemma3", "gpt4o", "deepseek-v3"]:
         path = os.path.join(SHARED, name, "tokenizer.json")
-        goldens_for(name, Tokenizer.from_file(path), "../shared/data/tokenizers/%s/tokenizer.json" % name)
+        goldens_for(name, Tokenizer.from_file(path), "tests/data/upstream/tokenizers/%s/tokenizer.json" % name)
 
     gpt2 = None if only_tiny else gpt2_tokenizer()
     if gpt2 is not None:

@@ -9,7 +9,7 @@ Only numpy + safetensors (pip install numpy safetensors): CI regenerates the fol
 parity test (tests/parity/test_seq2seq_tiny.cpp) calls this script. The weights are a pure function of the
 seed, so the goldens recorded from them by make_seq2seq_goldens.py stay valid.
 
-The tokenizer is the 1000-piece SentencePiece model in ../shared/data/sentencepiece (ids: <unk> 0, <s> 1,
+The tokenizer is the 1000-piece SentencePiece model in tests/data/upstream/sentencepiece (ids: <unk> 0, <s> 1,
 </s> 2): T5 folders get it as spiece.model; the Marian folder as source.spm / target.spm plus a vocab.json
 mapping its pieces to the same ids and "<pad>" to 1000.
 
@@ -25,7 +25,7 @@ from safetensors.numpy import save_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-SPM = os.path.join(REPO, "..", "shared", "data", "sentencepiece", "test_model.model")
+SPM = os.path.join(REPO, "tests", "data", "upstream", "sentencepiece", "test_model.model")
 VOCAB = 1000  # pieces of the SentencePiece model
 UNK, BOS, EOS = 0, 1, 2
 MAX_POS = 64  # position table rows of Marian / BART (sources and targets up to 64 tokens)

@@ -1,5 +1,5 @@
 // The pre-tokenizer chains below are those of each model's published tokenizer.json (the HF files in
-// ../shared/data/tokenizers, and the chains recorded for the other models: SmolLM2 / StarCoder use
+// tests/data/upstream/tokenizers, and the chains recorded for the other models: SmolLM2 / StarCoder use
 // Digits(individual) then ByteLevel with its GPT-2 regex; Falcon uses Punctuation, ByteLevel, Digits and a
 // three-digit Split; the DeepSeek LLM / Coder vocabularies use a sequence of Split stages then
 // Digits(individual)).

@@ -37,12 +37,12 @@ expect_error() {
 }
 
 count=0
-for gguf in ../shared/data/vocab-tests/*.gguf; do
+for gguf in tests/data/upstream/vocab-tests/*.gguf; do
     expect_ok "$gguf" "format: GGUF v3" "tokenizer: " "tensors (0):" "parameters: 0"
     count=$((count + 1))
 done
 [ "$count" -ge 12 ] || fail "expected at least 12 vocab GGUFs, found $count"
-expect_ok ../shared/data/vocab-tests/ggml-vocab-llama-spm.gguf "tokenizer.ggml.tokens = \[32000 strings\]" \
+expect_ok tests/data/upstream/vocab-tests/ggml-vocab-llama-spm.gguf "tokenizer.ggml.tokens = \[32000 strings\]" \
     "tokenizer: llama, 32000 tokens"
 
 expect_ok tests/data/safetensors/hf_tiny "architecture: llama" "tokenizer: BPE" "model.embed_tokens.weight  *BF16  *\[40, 8\]" \
@@ -60,7 +60,7 @@ else
 fi
 
 # Broken inputs: truncated vocab file, a file that is not a model, a missing path, a folder without config.json.
-head -c 5000 ../shared/data/vocab-tests/ggml-vocab-gpt-2.gguf >"$tmp/cut.gguf"
+head -c 5000 tests/data/upstream/vocab-tests/ggml-vocab-gpt-2.gguf >"$tmp/cut.gguf"
 expect_error "$tmp/cut.gguf"
 echo "just text" >"$tmp/notes.txt"
 expect_error "$tmp/notes.txt"

@@ -17,7 +17,7 @@ trap 'rm -rf "$tmp"' EXIT
 python3 tests/e2e/make_tiny_tokenized_model.py --out "$tmp/tok" >/dev/null || { echo "FAIL: tokenized model"; exit 1; }
 "$loom" convert "$tmp/tok" -o "$tmp/tok.gguf" --type f32 >/dev/null 2>"$tmp/err" || { echo "FAIL: convert: $(cat "$tmp/err")"; exit 1; }
 "$loom" quantize "$tmp/tok.gguf" "$tmp/q8.gguf" q8_0 >/dev/null 2>"$tmp/err" || { echo "FAIL: quantize: $(cat "$tmp/err")"; exit 1; }
-head -c 3000 ../shared/data/sentencepiece/botchan.txt >"$tmp/text.txt"
+head -c 3000 tests/data/upstream/sentencepiece/botchan.txt >"$tmp/text.txt"
 
 "$loom" perplexity -m "$tmp/q8.gguf" -f "$tmp/text.txt" -c 64 --chunks 3 --f32-activations --json \
     --save-logits "$tmp/ref.kld" >"$tmp/save.json" 2>"$tmp/err" || fail "save-logits: $(cat "$tmp/err")"

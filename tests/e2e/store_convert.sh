@@ -43,7 +43,7 @@ run "$tmp/tok.q8.gguf" >"$tmp/q8.txt" || fail "run q8_0: $(cat "$tmp/err")"
 grep -q "unknown type 'q3_k'" "$tmp/err" || fail "bad type message: $(cat "$tmp/err")"
 
 # Perplexity: the folder and its f32 GGUF score the same text alike.
-head -c 3000 ../shared/data/sentencepiece/botchan.txt >"$tmp/text.txt"
+head -c 3000 tests/data/upstream/sentencepiece/botchan.txt >"$tmp/text.txt"
 ppl() { "$loom" perplexity -m "$1" -f "$tmp/text.txt" -c 64 --json 2>/dev/null | python3 -c 'import json,sys; print("%.4f" % json.load(sys.stdin)["perplexity"])'; }
 a=$(ppl "$tmp/tok"); b=$(ppl "$tmp/tok.gguf")
 # (Not bit for bit: the GGUF stores LLaMA's q/k rows permuted for its RoPE layout, so attention sums the head's

@@ -1,16 +1,14 @@
 // libFuzzer target for the tokenizers: any bytes (valid UTF-8 or not) are encoded by one tokenizer of each
 // kind, and the ids decoded back (whole, skipping specials, and through a DecodeStream) — no crash, hang or
 // overread.
-//   byte-level BPE    ../shared/data/tokenizers/llama3/tokenizer.json (Split regex + ByteLevel)
-//   SentencePiece BPE ../shared/data/vocab-tests/ggml-vocab-llama-spm.gguf (merges derived from scores)
-//   Unigram           ../shared/data/sentencepiece/test_model.model (precompiled charsmap)
+//   byte-level BPE    tests/data/upstream/tokenizers/llama3/tokenizer.json (Split regex + ByteLevel)
+//   SentencePiece BPE tests/data/upstream/vocab-tests/ggml-vocab-llama-spm.gguf (merges derived from scores)
+//   Unigram           tests/data/upstream/sentencepiece/test_model.model (precompiled charsmap)
 //   SentencePiece BPE tests/data/spm/bpe_1000_bytefb_nfkc.model (byte fallback)
-//   WordPiece         ../shared/data/vocab-tests/ggml-vocab-bert-bge.gguf
-// The binary runs from build-fuzz/: data is found under $LOOM_SHARED_DATA (default <source>/../shared/data)
-// and the source tree LOOM_SOURCE_DIR.
+//   WordPiece         tests/data/upstream/vocab-tests/ggml-vocab-bert-bge.gguf
+// The binary runs from its build folder: the data is found through the source tree, LOOM_SOURCE_DIR.
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,13 +22,10 @@
 
 namespace {
 
-std::string shared_data() {
-    if (const char* dir = std::getenv("LOOM_SHARED_DATA")) return dir;
-    return std::string(LOOM_SOURCE_DIR) + "/../shared/data";
-}
+std::string upstream_data() { return std::string(LOOM_SOURCE_DIR) + "/tests/data/upstream"; }
 
 std::vector<std::unique_ptr<loom::Tokenizer>> load_all() {
-    const std::string data = shared_data();
+    const std::string data = upstream_data();
     std::vector<std::unique_ptr<loom::Tokenizer>> all;
     all.push_back(loom::Tokenizer::from_file(data + "/tokenizers/llama3/tokenizer.json"));
     all.push_back(

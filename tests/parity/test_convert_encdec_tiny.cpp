@@ -350,7 +350,7 @@ TEST(ConvertEncDecErrors, UnsupportedArchitectureListsTheSupportedOnes) {
 // llama.cpp's vocabulary-only BERT file: no carried config, no tensors. It stays a plain GGUF (inspect and
 // tokenize read it); the encoder loader refuses it with a message saying what it reads.
 TEST(ConvertEncDecErrors, ForeignBertGgufOpensPlainAndTheEncoderRefusesIt) {
-    ModelSource source = open_model_source("../shared/data/vocab-tests/ggml-vocab-bert-bge.gguf");
+    ModelSource source = open_model_source("tests/data/upstream/vocab-tests/ggml-vocab-bert-bge.gguf");
     EXPECT_EQ(source.format, SourceFormat::Gguf);
     EXPECT_EQ(source.architecture, "bert");
     EXPECT_FALSE(source.hf_config.is_object());

@@ -1,6 +1,6 @@
 // SentencePiece .model files -> loom Tokenizer, against libsentencepiece (SentencePieceProcessor.encode, what
 // spm_encode prints): tests/data/spm/spm_goldens.json, written by scripts/goldens/make_spm_goldens.py for
-// ../shared/data/sentencepiece/test_model.model and the unigram / BPE models in tests/data/spm/ (with and
+// tests/data/upstream/sentencepiece/test_model.model and the unigram / BPE models in tests/data/spm/ (with and
 // without byte fallback, user-defined symbols, a precompiled charsmap, remove_extra_whitespaces off).
 #include <gtest/gtest.h>
 
@@ -49,7 +49,7 @@ INSTANTIATE_TEST_SUITE_P(Spm, SentencePieceParity,
                                            "bpe_1000_identity_keepspaces", "bpe_1000_bytefb_nfkc"));
 
 TEST(SentencePieceModel, ReadsTrainerAndNormalizerSpecs) {
-    SpModel m = load_sentencepiece_model("../shared/data/sentencepiece/test_model.model");
+    SpModel m = load_sentencepiece_model("tests/data/upstream/sentencepiece/test_model.model");
     EXPECT_EQ(m.pieces.size(), 1000u);
     EXPECT_EQ(m.trainer.model_type, SpModelType::Unigram);
     EXPECT_EQ(m.trainer.unk_id, 0);

@@ -81,9 +81,9 @@ std::unique_ptr<Tokenizer> load(const json& golden) {
     if (source != "gpt2") return Tokenizer::from_file(source);
     // GPT-2 ships as encoder.json + vocab.bpe: fill them into the HF skeleton the script wrote.
     json j = json::parse(read_file(kData + "gpt2_skeleton.json"));
-    j["model"]["vocab"] = json::parse(read_file("../shared/data/tokenizers/gpt2/encoder.json"));
+    j["model"]["vocab"] = json::parse(read_file("tests/data/upstream/tokenizers/gpt2/encoder.json"));
     json merges = json::array();
-    std::istringstream lines(read_file("../shared/data/tokenizers/gpt2/vocab.bpe"));
+    std::istringstream lines(read_file("tests/data/upstream/tokenizers/gpt2/vocab.bpe"));
     std::string line;
     std::getline(lines, line);  // "#version: 0.2"
     while (std::getline(lines, line))

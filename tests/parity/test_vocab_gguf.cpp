@@ -1,5 +1,5 @@
 // GGUF vocabularies -> loom Tokenizer, against the Hugging Face tokenizer of each model:
-//   - ../shared/data/vocab-tests/ggml-vocab-<name>.gguf.inp/.out: test strings separated by lines
+//   - tests/data/upstream/vocab-tests/ggml-vocab-<name>.gguf.inp/.out: test strings separated by lines
 //     "__ggml_vocab_test__" and, one line per string, the ids HF gives without special tokens;
 //   - the vocabularies without vectors load, encode and decode back to the text;
 //   - the default model SmolLM2 against tests/data/spm/smollm2_goldens.json
@@ -18,7 +18,7 @@
 namespace loom {
 namespace {
 
-const std::string kVocabDir = "../shared/data/vocab-tests/";
+const std::string kVocabDir = "tests/data/upstream/vocab-tests/";
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

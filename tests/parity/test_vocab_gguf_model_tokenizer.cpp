@@ -1,6 +1,6 @@
 // load_model_tokenizer_with_info on Hugging Face folders (the GGUF case is in test_vocab_gguf.cpp): special
 // ids and the add-BOS flag from tokenizer_config.json, end-of-generation tokens, the chat template. Ids are
-// those of the tokenizer.json files in ../shared/data/tokenizers.
+// those of the tokenizer.json files in tests/data/upstream/tokenizers.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -13,7 +13,7 @@ namespace loom {
 namespace {
 
 ModelSource hf_folder(const std::string& name) {
-    const std::string dir = "../shared/data/tokenizers/" + name + "/";
+    const std::string dir = "tests/data/upstream/tokenizers/" + name + "/";
     ModelSource source;
     source.path = dir;
     source.format = SourceFormat::HuggingFace;
@@ -69,7 +69,7 @@ TEST(ModelTokenizerHf, SentencePieceModelWithConfigFlags) {
     ModelSource source;
     source.path = dir.string();
     source.format = SourceFormat::HuggingFace;
-    source.sentencepiece_model_path = "../shared/data/sentencepiece/test_model.model";
+    source.sentencepiece_model_path = "tests/data/upstream/sentencepiece/test_model.model";
     source.tokenizer_config_path = (dir / "tokenizer_config.json").string();
     auto loaded = load_model_tokenizer_with_info(source);
     EXPECT_EQ(loaded.info.bos_id, 1);

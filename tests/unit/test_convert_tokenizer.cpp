@@ -1,4 +1,4 @@
-// tokenizer.json -> GGUF vocabulary (convert/tokenizer_to_gguf.h) on real tokenizers from ../shared/data:
+// tokenizer.json -> GGUF vocabulary (convert/tokenizer_to_gguf.h) on real tokenizers from tests/data/upstream:
 // the vocabulary written to a GGUF and read back (formats/gguf_tokenizer.h) must tokenize texts exactly as
 // the tokenizer.json pipeline does, special tokens included, and carry the expected pre-tokenizer name.
 // (llama3 -> llama-bpe and gpt4o -> gpt-4o pass too; they are left out to keep this under ~10 s: every case
@@ -41,7 +41,7 @@ struct Case {
 class ConvertTokenizer : public ::testing::TestWithParam<Case> {};
 
 TEST_P(ConvertTokenizer, GgufVocabularyTokenizesLikeTokenizerJson) {
-    const std::string dir = std::string("../shared/data/tokenizers/") + GetParam().folder + "/";
+    const std::string dir = std::string("tests/data/upstream/tokenizers/") + GetParam().folder + "/";
     HfTokenizerFiles files{read_json(dir + "tokenizer.json"), read_json(dir + "tokenizer_config.json"),
                            nullptr};
     tok::GgufVocab vocab = gguf_vocab_from_hf(files);
@@ -57,7 +57,7 @@ TEST_P(ConvertTokenizer, GgufVocabularyTokenizesLikeTokenizerJson) {
     auto converted = tokenizer_from_gguf(*gguf);
     auto reference = Tokenizer::from_json(files.tokenizer);
 
-    const std::string botchan = read_text("../shared/data/sentencepiece/botchan.txt", 6000);
+    const std::string botchan = read_text("tests/data/upstream/sentencepiece/botchan.txt", 6000);
     for (const std::string& text :
          {botchan, std::string("def f(x):\n    return x**2  # 😀 ünïcode 東京 123456789\n\n\n  end"),
           std::string(" leading space and trailing   "), std::string("")}) {

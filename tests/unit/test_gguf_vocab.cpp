@@ -1,4 +1,4 @@
-// Every vocab-only GGUF in ../shared/data/vocab-tests reads as the reference reader (PyPI `gguf`) saw it:
+// Every vocab-only GGUF in tests/data/upstream/vocab-tests reads as the reference reader (PyPI `gguf`) saw it:
 // tests/data/gguf/vocab_tests.expected.json, written by scripts/goldens/make_gguf_vocab_golden.py.
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kVocabDir = "../shared/data/vocab-tests/";
+const std::string kVocabDir = "tests/data/upstream/vocab-tests/";
 
 std::string key_signature(const std::string& key, const GgufValue& value) {
     std::string out = key + " " + gguf_type_name(value.type());

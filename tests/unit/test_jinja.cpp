@@ -117,10 +117,10 @@ TEST(Jinja, StrftimeNowUsesFixedClockOrEnvironment) {
 
 TEST(Jinja, TokenizerConfigLoader) {
     const std::string t =
-        chat_template_from_tokenizer_config("../shared/data/tokenizers/llama3/tokenizer_config.json");
+        chat_template_from_tokenizer_config("tests/data/upstream/tokenizers/llama3/tokenizer_config.json");
     EXPECT_NE(t.find("start_header_id"), std::string::npos);
     EXPECT_THROW(
-        chat_template_from_tokenizer_config("../shared/data/tokenizers/llama2/tokenizer_config.json"), Error);
+        chat_template_from_tokenizer_config("tests/data/upstream/tokenizers/llama2/tokenizer_config.json"), Error);
     EXPECT_THROW(chat_template_from_tokenizer_config("/nonexistent/tokenizer_config.json"), Error);
 }
 

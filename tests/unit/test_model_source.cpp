@@ -72,7 +72,7 @@ TEST(ModelSource, OpensAShardedFolderAndFindsSentencePiece) {
     for (const char* name : {"model.safetensors.index.json", "model-00001-of-00002.safetensors",
                              "model-00002-of-00002.safetensors"})
         dir.copy(std::string("tests/data/safetensors/sharded/") + name, name);
-    dir.copy("../shared/data/sentencepiece/test_model.model", "spiece.model");
+    dir.copy("tests/data/upstream/sentencepiece/test_model.model", "spiece.model");
     ModelSource source = open_model_source(dir.path.string());
     EXPECT_EQ(source.architecture, "T5ForConditionalGeneration");  // no model_type: the first architecture
     EXPECT_EQ(source.weights.size(), 4u);

@@ -44,7 +44,7 @@ Fixture& fixture() {
         Fixture x;
         x.source = open_model_source((d / "llama").string());
         x.model = load_decoder_model(x.source);
-        x.tokenizer = Tokenizer::from_file("../shared/data/tokenizers/llama3/tokenizer.json");
+        x.tokenizer = Tokenizer::from_file("tests/data/upstream/tokenizers/llama3/tokenizer.json");
         return x;
     }();
     return f;

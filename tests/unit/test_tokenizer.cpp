@@ -174,8 +174,8 @@ TEST(Tokenizer, RandomBytesAreSafe) {
     const char* files[] = {
         "tests/data/tokenizer/tiny/bert_wordpiece.json",   "tests/data/tokenizer/tiny/unigram_metaspace.json",
         "tests/data/tokenizer/tiny/wordlevel_digits.json", "tests/data/tokenizer/tiny/bpe_prefix_splits.json",
-        "tests/data/tokenizer/tiny/bytelevel_trim.json",   "../shared/data/tokenizers/llama2/tokenizer.json",
-        "../shared/data/tokenizers/qwen3/tokenizer.json"};
+        "tests/data/tokenizer/tiny/bytelevel_trim.json",   "tests/data/upstream/tokenizers/llama2/tokenizer.json",
+        "tests/data/upstream/tokenizers/qwen3/tokenizer.json"};
     uint64_t state = 12345;
     const auto next = [&] {
         state = state * 6364136223846793005ULL + 1442695040888963407ULL;

@@ -144,7 +144,7 @@ size_t heap_bytes_in_use() {
 // A one-word 4 MB prompt left the BPE work buffers (symbols and merge heap, ~110 MB) pinned on every HTTP
 // thread that served one. After the call they are back to a small size.
 TEST(TokenizerHostile, HugeWordLeavesNoPinnedScratch) {
-    const auto tok = Tokenizer::from_file("../shared/data/tokenizers/llama3/tokenizer.json");
+    const auto tok = Tokenizer::from_file("tests/data/upstream/tokenizers/llama3/tokenizer.json");
     tok->encode("warm up the small buffers", false);
     const size_t before = heap_bytes_in_use();
     {
