@@ -101,7 +101,7 @@ bool run_chat_command(const ChatCommand& command, ChatConversation& conversation
     return true;
 }
 
-int run(ChatOptions& o) {
+int run_chat(ChatOptions& o) {
     const int32_t reply_limit = o.gen.n_predict == kChatReplyUntilEnd ? 0 : o.gen.n_predict;
     if (o.gen.n_predict == kChatReplyUntilEnd) o.gen.n_predict = 1;  // GenerationFlags checks counts > 0
     o.gen.validate_and_finish();
@@ -171,7 +171,7 @@ CommandRegistrar chat_registrar(
          o->gen.n_predict = kChatReplyUntilEnd;
          o->gen.add_to(app);
          app.add_option("--system", o->system, "system prompt");
-         return [o] { return run(*o); };
+         return [o] { return run_chat(*o); };
      }});
 
 }  // namespace
