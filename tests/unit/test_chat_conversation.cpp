@@ -22,7 +22,7 @@ std::vector<int32_t> fake_encode(const nlohmann::ordered_json& messages) {
 ChatConversation conversation_of_turns(int n_turns, const std::string& system) {
     ChatConversation c(system);
     for (int i = 0; i < n_turns; ++i) {
-        c.add("user", "question " + std::to_string(i));  // 10 characters: 14 tokens
+        c.add("user", "question " + std::to_string(i));     // 10 characters: 14 tokens
         c.add("assistant", "answer " + std::to_string(i));  // 8 characters: 12 tokens
     }
     return c;
@@ -30,7 +30,7 @@ ChatConversation conversation_of_turns(int n_turns, const std::string& system) {
 
 TEST(ChatConversation, FitsWithoutDroppingWhenThereIsRoom) {
     ChatConversation c = conversation_of_turns(2, "be brief");  // 12 + 2 * 26 + 2 = 66 tokens
-    c.add("user", "question 2");                                  // + 14 = 80
+    c.add("user", "question 2");                                // + 14 = 80
     FitResult fit = c.fit(fake_encode, 100, 20);
     ASSERT_TRUE(fit.fits);
     EXPECT_EQ(fit.prompt.size(), 80u);
@@ -40,8 +40,8 @@ TEST(ChatConversation, FitsWithoutDroppingWhenThereIsRoom) {
 
 TEST(ChatConversation, DropsTheOldestTurnsKeepingTheSystemPrompt) {
     ChatConversation c = conversation_of_turns(10, "be brief");  // 12 + 260 + 2
-    c.add("user", "question 10");                                  // + 15 = 289 tokens
-    FitResult fit = c.fit(fake_encode, 200, 20);                   // target: (200 - 20) / 2 = 90 tokens
+    c.add("user", "question 10");                                // + 15 = 289 tokens
+    FitResult fit = c.fit(fake_encode, 200, 20);                 // target: (200 - 20) / 2 = 90 tokens
     ASSERT_TRUE(fit.fits);
     EXPECT_LE(fit.prompt.size(), 90u);
     EXPECT_EQ(fit.prompt, fake_encode(c.to_json()));
@@ -106,7 +106,8 @@ TEST(ChatConversation, JsonRoundTripAndBadInput) {
     ChatConversation kept = conversation_of_turns(1, "s");
     EXPECT_THROW(kept.load_json(nlohmann::ordered_json::parse(R"({"role": "user"})")), Error);
     EXPECT_THROW(kept.load_json(nlohmann::ordered_json::parse(R"([{"role": "user", "content": 3}])")), Error);
-    EXPECT_THROW(kept.load_json(nlohmann::ordered_json::parse(R"([{"role": "tool", "content": "x"}])")), Error);
+    EXPECT_THROW(kept.load_json(nlohmann::ordered_json::parse(R"([{"role": "tool", "content": "x"}])")),
+                 Error);
     EXPECT_THROW(kept.load_json(nlohmann::ordered_json::parse(
                      R"([{"role": "user", "content": "x"}, {"role": "system", "content": "late"}])")),
                  Error);

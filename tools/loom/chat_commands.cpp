@@ -31,7 +31,8 @@ ChatCommand parse_chat_command(const std::string& line) {
         return {kind, ""};
     };
     auto with_file = [&](ChatCommandKind kind) -> ChatCommand {
-        if (argument.empty()) return {ChatCommandKind::Invalid, name + " needs a file name: " + name + " FILE"};
+        if (argument.empty())
+            return {ChatCommandKind::Invalid, name + " needs a file name: " + name + " FILE"};
         return {kind, argument};
     };
     if (name == "/help" || name == "/?") return without_argument(ChatCommandKind::Help);
@@ -54,7 +55,9 @@ const char* chat_help_text() {
            "Ctrl-C stops a reply; Up/Down recall earlier lines.\n";
 }
 
-bool MultilineInput::starts(const std::string& line) { return line.rfind(kChatTripleQuote, 0) == 0; }
+bool MultilineInput::starts(const std::string& line) {
+    return line.rfind(kChatTripleQuote, 0) == 0;
+}
 
 std::optional<std::string> MultilineInput::add(const std::string& line) {
     std::string rest = line;

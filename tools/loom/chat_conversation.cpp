@@ -5,7 +5,8 @@
 namespace loom::cli {
 namespace {
 
-nlohmann::ordered_json conversation_messages_json(const std::string& system, const std::vector<ChatMessage>& turns) {
+nlohmann::ordered_json conversation_messages_json(const std::string& system,
+                                                  const std::vector<ChatMessage>& turns) {
     nlohmann::ordered_json messages = nlohmann::ordered_json::array();
     if (!system.empty()) messages.push_back({{"role", "system"}, {"content", system}});
     for (const ChatMessage& m : turns) messages.push_back({{"role", m.role}, {"content", m.content}});
@@ -21,7 +22,9 @@ void drop_oldest_chat_turn(std::vector<ChatMessage>& turns) {
 
 }  // namespace
 
-nlohmann::ordered_json ChatConversation::to_json() const { return conversation_messages_json(system_, turns_); }
+nlohmann::ordered_json ChatConversation::to_json() const {
+    return conversation_messages_json(system_, turns_);
+}
 
 void ChatConversation::load_json(const nlohmann::ordered_json& document) {
     const nlohmann::ordered_json& messages =

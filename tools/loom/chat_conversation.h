@@ -22,9 +22,9 @@ struct ChatMessage {
 using PromptEncoder = std::function<std::vector<int32_t>(const nlohmann::ordered_json& messages)>;
 
 struct FitResult {
-    bool fits = false;              // false: the newest user turn alone (with the system prompt) fills the window
-    std::vector<int32_t> prompt;    // the prompt's ids when it fits
-    size_t dropped_messages = 0;    // how many old messages were dropped to make it fit
+    bool fits = false;  // false: the newest user turn alone (with the system prompt) fills the window
+    std::vector<int32_t> prompt;  // the prompt's ids when it fits
+    size_t dropped_messages = 0;  // how many old messages were dropped to make it fit
 };
 
 class ChatConversation {
@@ -35,7 +35,9 @@ class ChatConversation {
     void set_system(std::string system) { system_ = std::move(system); }
     const std::vector<ChatMessage>& turns() const { return turns_; }
 
-    void add(std::string role, std::string content) { turns_.push_back({std::move(role), std::move(content)}); }
+    void add(std::string role, std::string content) {
+        turns_.push_back({std::move(role), std::move(content)});
+    }
     void drop_last() {
         if (!turns_.empty()) turns_.pop_back();
     }

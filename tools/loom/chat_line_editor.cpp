@@ -16,7 +16,9 @@ namespace {
 std::atomic<bool> chat_sigint_seen{false};
 struct sigaction chat_previous_sigint;
 
-void on_chat_sigint(int) { chat_sigint_seen.store(true); }
+void on_chat_sigint(int) {
+    chat_sigint_seen.store(true);
+}
 
 class LibeditLineReader : public ChatLineReader {
   public:
@@ -90,8 +92,12 @@ class PipeLineReader : public ChatLineReader {
 
 }  // namespace
 
-std::unique_ptr<ChatLineReader> make_terminal_line_reader() { return std::make_unique<LibeditLineReader>(); }
-std::unique_ptr<ChatLineReader> make_pipe_line_reader() { return std::make_unique<PipeLineReader>(); }
+std::unique_ptr<ChatLineReader> make_terminal_line_reader() {
+    return std::make_unique<LibeditLineReader>();
+}
+std::unique_ptr<ChatLineReader> make_pipe_line_reader() {
+    return std::make_unique<PipeLineReader>();
+}
 
 ChatInterruptCatcher::ChatInterruptCatcher() {
     struct sigaction action {};
@@ -101,8 +107,12 @@ ChatInterruptCatcher::ChatInterruptCatcher() {
     sigaction(SIGINT, &action, &chat_previous_sigint);
 }
 
-ChatInterruptCatcher::~ChatInterruptCatcher() { sigaction(SIGINT, &chat_previous_sigint, nullptr); }
+ChatInterruptCatcher::~ChatInterruptCatcher() {
+    sigaction(SIGINT, &chat_previous_sigint, nullptr);
+}
 
-std::atomic<bool>& ChatInterruptCatcher::interrupted() { return chat_sigint_seen; }
+std::atomic<bool>& ChatInterruptCatcher::interrupted() {
+    return chat_sigint_seen;
+}
 
 }  // namespace loom::cli

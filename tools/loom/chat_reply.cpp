@@ -14,8 +14,8 @@ void chat_note(const std::string& text) {
     std::fprintf(stderr, "[%s]\n", text.c_str());
 }
 
-ChatReplier::ChatReplier(LoadedModel& model, Session& session, SamplerChain& sampler, GenerationOptions options,
-                         int32_t reply_limit)
+ChatReplier::ChatReplier(LoadedModel& model, Session& session, SamplerChain& sampler,
+                         GenerationOptions options, int32_t reply_limit)
     : model_(model),
       template_(model.chat_template),
       session_(session),
@@ -23,7 +23,9 @@ ChatReplier::ChatReplier(LoadedModel& model, Session& session, SamplerChain& sam
       options_(std::move(options)),
       reply_limit_(reply_limit) {}
 
-int64_t ChatReplier::n_ctx() const { return session_.n_ctx(); }
+int64_t ChatReplier::n_ctx() const {
+    return session_.n_ctx();
+}
 
 void ChatReplier::reply(ChatConversation& conversation, const std::atomic<bool>* cancel) {
     const int64_t n_ctx = session_.n_ctx();
@@ -75,7 +77,8 @@ void ChatReplier::reply(ChatConversation& conversation, const std::atomic<bool>*
     if (reply.stop == StopReason::Cancelled)
         chat_note("reply stopped");
     else if (reply.stop == StopReason::MaxTokens)
-        chat_note("reply cut at " + std::to_string(reply_limit_) + " tokens (-n); -n -1: until the turn ends");
+        chat_note("reply cut at " + std::to_string(reply_limit_) +
+                  " tokens (-n); -n -1: until the turn ends");
     else if (reply.stop == StopReason::ContextFull)
         chat_note("the reply filled the context window of " + std::to_string(n_ctx) + " tokens");
 }

@@ -35,8 +35,10 @@ constexpr int32_t kChatReplyUntilEnd = -1;  // chat's default -n: until the end 
 void print_chat_banner(const LoadedModel& m, int64_t n_ctx) {
     std::string name = std::filesystem::path(m.source.path).lexically_normal().filename().string();
     if (name.empty()) name = m.source.path;
-    std::printf("loom chat: %s, context %lld tokens\n", terminal_safe(name).c_str(), static_cast<long long>(n_ctx));
-    std::printf("/help for commands, \"\"\" for several lines; Ctrl-C stops a reply, /bye or Ctrl-D leaves.\n");
+    std::printf("loom chat: %s, context %lld tokens\n", terminal_safe(name).c_str(),
+                static_cast<long long>(n_ctx));
+    std::printf(
+        "/help for commands, \"\"\" for several lines; Ctrl-C stops a reply, /bye or Ctrl-D leaves.\n");
     std::fflush(stdout);
 }
 
@@ -45,7 +47,8 @@ void save_chat(const ChatConversation& conversation, const std::string& path) {
     out << conversation.to_json().dump(2) << "\n";
     out.close();
     if (!out) return chat_note("cannot write " + terminal_safe(path));
-    chat_note("saved " + std::to_string(conversation.to_json().size()) + " messages to " + terminal_safe(path));
+    chat_note("saved " + std::to_string(conversation.to_json().size()) + " messages to " +
+              terminal_safe(path));
 }
 
 void load_chat(ChatConversation& conversation, const std::string& path) {
@@ -58,7 +61,8 @@ void load_chat(ChatConversation& conversation, const std::string& path) {
     } catch (const Error& e) {
         return chat_note(terminal_safe(path) + ": " + terminal_safe(e.what()));
     }
-    chat_note("loaded " + std::to_string(conversation.to_json().size()) + " messages from " + terminal_safe(path));
+    chat_note("loaded " + std::to_string(conversation.to_json().size()) + " messages from " +
+              terminal_safe(path));
 }
 
 // Runs a slash command; returns false when the chat should end.
@@ -76,8 +80,9 @@ bool run_chat_command(const ChatCommand& command, ChatConversation& conversation
             return true;
         case ChatCommandKind::System:
             if (command.argument.empty()) {
-                chat_note(conversation.system().empty() ? "no system prompt"
-                                                        : "system prompt: " + terminal_safe(conversation.system()));
+                chat_note(conversation.system().empty()
+                              ? "no system prompt"
+                              : "system prompt: " + terminal_safe(conversation.system()));
             } else {
                 conversation.set_system(command.argument);
                 chat_note("system prompt set");
@@ -120,7 +125,8 @@ int run_chat(ChatOptions& o) {
     std::optional<ChatInterruptCatcher> interrupts;  // only on a terminal: Ctrl-C from a pipe still ends loom
     if (interactive) interrupts.emplace();
     std::atomic<bool>& interrupted = ChatInterruptCatcher::interrupted();
-    std::unique_ptr<ChatLineReader> reader = interactive ? make_terminal_line_reader() : make_pipe_line_reader();
+    std::unique_ptr<ChatLineReader> reader =
+        interactive ? make_terminal_line_reader() : make_pipe_line_reader();
     if (interactive) print_chat_banner(m, session.n_ctx());
 
     ChatConversation conversation(o.system);
@@ -152,7 +158,8 @@ int run_chat(ChatOptions& o) {
         } else {
             const ChatCommand command = parse_chat_command(input.text);
             // From a pipe, a line that only looks like a command (/usr/bin ...) is text, as before commands.
-            if (command.kind != ChatCommandKind::None && (interactive || command.kind != ChatCommandKind::Unknown)) {
+            if (command.kind != ChatCommandKind::None &&
+                (interactive || command.kind != ChatCommandKind::Unknown)) {
                 if (!run_chat_command(command, conversation)) break;
                 continue;
             }
@@ -165,7 +172,8 @@ int run_chat(ChatOptions& o) {
 }
 
 CommandRegistrar chat_registrar(
-    {"chat", "chat with an instruction-tuned model (interactive on a terminal, or one user turn per stdin line)",
+    {"chat",
+     "chat with an instruction-tuned model (interactive on a terminal, or one user turn per stdin line)",
      [](CLI::App& app) -> std::function<int()> {
          auto o = std::make_shared<ChatOptions>();
          o->gen.n_predict = kChatReplyUntilEnd;
