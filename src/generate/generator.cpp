@@ -18,6 +18,8 @@ const char* stop_reason_name(StopReason reason) {
             return "max tokens";
         case StopReason::ContextFull:
             return "context full";
+        case StopReason::Cancelled:
+            return "cancelled";
     }
     return "?";
 }
@@ -96,6 +98,10 @@ GenerationResult generate(Session& session, const Tokenizer& tokenizer, std::spa
     DecodeStream stream(tokenizer, /*skip_special_tokens=*/true);
     StopStringFilter filter(options.stop_strings);
     for (int32_t i = 0; i < options.n_predict; ++i) {
+        if (options.cancel && options.cancel->load()) {
+            result.stop = StopReason::Cancelled;
+            break;
+        }
         GenerationStep step;
         if (options.top_probs > 0) step.top = top_probabilities(logits, options.top_probs);
         step.token = sampler.sample(logits);

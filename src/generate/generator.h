@@ -1,9 +1,10 @@
 // The generation loop: prompt -> prefill (one batched pass) -> sample -> decode one token -> ... until an
-// end-of-generation token, a stop string, n_predict tokens, or (when allowed) a full context window.
+// end-of-generation token, a stop string, n_predict tokens, (when allowed) a full context window, or a cancel.
 // Text is produced incrementally by the tokenizer's DecodeStream, so streamed output never splits a UTF-8
 // character; text that could be the start of a stop string is held back until it is known not to be one.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -25,9 +26,12 @@ struct GenerationOptions {
     // with this set, generation starts anyway and stops (reason ContextFull) when the window fills.
     bool allow_context_overflow = false;
     size_t top_probs = 0;  // > 0: report the N most likely tokens at each step
+    // When set, read before each new token: true ends the generation (StopReason::Cancelled), e.g. set from a
+    // SIGINT handler to stop a reply. The tokens and text so far are kept in the result.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
-enum class StopReason { EndOfGeneration, StopString, MaxTokens, ContextFull };
+enum class StopReason { EndOfGeneration, StopString, MaxTokens, ContextFull, Cancelled };
 const char* stop_reason_name(StopReason reason);
 
 struct GenerationStep {
