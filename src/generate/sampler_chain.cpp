@@ -10,6 +10,12 @@ SamplerChain& SamplerChain::add(std::unique_ptr<Sampler> sampler) {
     return *this;
 }
 
+SamplerChain& SamplerChain::add_front(std::unique_ptr<Sampler> sampler) {
+    if (!sampler) throw Error("SamplerChain::add_front: null sampler");
+    samplers_.insert(samplers_.begin(), std::move(sampler));
+    return *this;
+}
+
 std::string SamplerChain::name() const {
     std::string out = "chain(";
     for (size_t i = 0; i < samplers_.size(); ++i) {

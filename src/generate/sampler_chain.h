@@ -12,6 +12,8 @@ namespace loom {
 class SamplerChain : public Sampler {
   public:
     SamplerChain& add(std::unique_ptr<Sampler> sampler);
+    // Puts a stage before all others (a grammar mask goes before the user's samplers).
+    SamplerChain& add_front(std::unique_ptr<Sampler> sampler);
 
     std::string name() const override;  // "chain(top_k -> temperature -> dist)"
     void apply(CandidateArray& candidates) override;

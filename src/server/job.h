@@ -8,11 +8,13 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "generate/grammar/grammar.h"
 #include "generate/sampling_params.h"
 
 namespace loom::server {
@@ -28,6 +30,7 @@ struct JobSpec {
     size_t top_logprobs = 0;  // alternatives per token (0: none)
     bool logprobs = false;    // report each token's log-probability
     Clock::time_point deadline = Clock::time_point::max();
+    std::shared_ptr<const grammar::Grammar> grammar;  // response_format / grammar; null: unconstrained
 };
 
 struct TopLogprob {

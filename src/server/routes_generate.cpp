@@ -10,6 +10,7 @@
 #include "server/client_connection.h"
 #include "server/request_parse.h"
 #include "server/response_format.h"
+#include "server/structured_output.h"
 #include "server/server_context.h"
 
 namespace loom::server {
@@ -78,8 +79,10 @@ std::shared_ptr<InFlight> start(ServerContext& ctx, const httplib::Request& req,
         throw ApiError(400, "this server has no text-generation model (it serves embeddings only)",
                        "invalid_request_error", "model");
     auto f = std::make_shared<InFlight>();
-    f->request = parse_generation_request(parse_json_object(req.body), chat);
+    const nlohmann::json body = parse_json_object(req.body);
+    f->request = parse_generation_request(body, chat);
     GenerationRequest& r = f->request;
+    r.spec.grammar = parse_output_constraint(body, req.body);
     const std::vector<int32_t> ids = prompt_ids(ctx, r);
     f->n_prompt = static_cast<int64_t>(ids.size());
     const int64_t room = ctx.scheduler->config().n_ctx - f->n_prompt;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "generate/grammar/grammar_sampler.h"
 #include "generate/sampler.h"
 #include "generate/sampler_chain.h"
 #include "generate/sampler_top_probs.h"
@@ -202,6 +203,12 @@ void Scheduler::admit_queued() {
                 throw Error("prompt of " + std::to_string(spec.prompt.size()) +
                             " tokens does not fit the context");
             slot.sampler = make_sampler_chain(spec.sampling);
+            if (spec.grammar) {
+                if (!grammar_trie_)
+                    grammar_trie_ = std::make_shared<const grammar::TokenTrie>(grammar::TokenBytes::from_tokenizer(tokenizer_));
+                slot.sampler->add_front(
+                    std::make_unique<grammar::GrammarSampler>(spec.grammar, grammar_trie_, end_of_generation_));
+            }
             slot.stream = std::make_unique<DecodeStream>(tokenizer_, /*skip_special_tokens=*/true);
             slot.stops = std::make_unique<StopStringMatcher>(spec.stop);
         } catch (const std::exception& e) {  // the job's own prompt or settings are unusable

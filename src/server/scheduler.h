@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "models/decoder_model.h"
+#include "generate/grammar/token_mask.h"
 #include "server/job.h"
 #include "server/metrics.h"
 #include "tokenizer/tokenizer.h"
@@ -72,6 +73,8 @@ class Scheduler {
     DecoderModel& model_;
     const Tokenizer& tokenizer_;
     std::vector<int32_t> end_of_generation_;
+    std::shared_ptr<const grammar::TokenTrie> grammar_trie_;  // the vocabulary as bytes, built at the first
+                                                              // constrained request (scheduler thread only)
     SchedulerConfig config_;
     Metrics& metrics_;
 

@@ -10,6 +10,8 @@
 #include "core/error.h"
 #include "default_model.h"
 #include "generate/generator.h"
+#include "generate/grammar/grammar_sampler.h"
+#include "grammar_flags.h"
 #include "generation_flags.h"
 #include "store/memory_estimate.h"
 
@@ -19,6 +21,7 @@ namespace {
 struct RunOptions {
     GenerationFlags gen;
     BeamFlags beam;  // --num-beams > 1: beam search instead of sampling
+    GrammarFlags grammar;  // --grammar / --json-schema / --json
     std::string prompt_flag, prompt_positional;
     size_t top_probs = 0;
     bool no_stream = false, no_display_prompt = false, quiet = false;
@@ -50,11 +53,14 @@ int run(RunOptions& o) {
     const std::string prompt = o.prompt_flag.empty() ? o.prompt_positional : o.prompt_flag;
     if (prompt.empty()) throw Error("no prompt: pass -p PROMPT or a prompt argument");
     o.gen.validate_and_finish();
+    const std::optional<std::string> gbnf = o.grammar.gbnf();  // a bad grammar or schema fails before loading
+    if (gbnf) grammar::parse_gbnf(*gbnf);
 
     LoadedModel m = load_model(resolve_model_path(o.gen.model));
     Session session(*m.model, choose_context(m.model->config(), o.gen.context));
     std::vector<int32_t> ids = m.tokenizer->encode(prompt, true).ids;
     if (o.beam.enabled()) {
+        if (gbnf) throw Error("--grammar, --json-schema and --json are not available with --num-beams yet");
         if (!o.gen.stop.empty() || o.top_probs > 0)
             throw Error("--stop and --top-probs are not available with --num-beams");
         const std::vector<int32_t> eos = o.gen.ignore_eos ? std::vector<int32_t>{} : m.end_of_generation;
@@ -63,6 +69,7 @@ int run(RunOptions& o) {
                                {!o.no_display_prompt, o.quiet, session.n_ctx()});
     }
     auto sampler = make_sampler_chain(o.gen.sampling);
+    if (gbnf) sampler->add_front(grammar::make_grammar_sampler(*gbnf, *m.tokenizer, m.end_of_generation));
 
     GenerationOptions options;
     options.n_predict = o.gen.n_predict;
@@ -115,6 +122,7 @@ CommandRegistrar run_registrar({"run", "complete a prompt with a decoder model (
                                 auto o = std::make_shared<RunOptions>();
                                 o->gen.add_to(app);
                                 o->beam.add_to(app);
+                                o->grammar.add_to(app);
                                 app.add_option("-p,--prompt", o->prompt_flag, "the prompt");
                                 app.add_option("prompt", o->prompt_positional, "the prompt (instead of -p)");
                                 app.add_option("--top-probs", o->top_probs,

@@ -1,0 +1,202 @@
+// Token bytes from a tokenizer, the vocabulary trie and the per-state mask walk.
+#include "generate/grammar/token_mask.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "tokenizer/pre_tokenizers/byte_level.h"
+#include "tokenizer/tokenizer.h"
+#include "tokenizer/unicode.h"
+
+namespace loom::grammar {
+
+namespace {
+
+constexpr const char* kMetaspace = "\xE2\x96\x81";  // U+2581, SentencePiece's word-boundary mark
+constexpr size_t kMaskCacheEntries = 512;
+constexpr size_t kMaxInternedStates = 100000;
+
+bool is_byte_fallback_piece(const std::string& piece) {
+    return piece.size() == 6 && piece.compare(0, 3, "<0x") == 0 && piece[5] == '>' &&
+           std::isxdigit(static_cast<unsigned char>(piece[3])) && std::isxdigit(static_cast<unsigned char>(piece[4]));
+}
+
+// GPT-2 byte-level pieces map each character back to one byte; nullopt when one is not a byte character.
+std::optional<std::string> byte_level_bytes(const std::string& piece) {
+    std::string out;
+    for (size_t i = 0; i < piece.size();) {
+        const int b = tok::char_to_byte(tok::next_code_point(piece, i));
+        if (b < 0) return std::nullopt;
+        out.push_back(static_cast<char>(b));
+    }
+    return out;
+}
+
+std::string replace_metaspace(const std::string& piece) {
+    std::string out;
+    for (size_t i = 0; i < piece.size();) {
+        if (piece.compare(i, 3, kMetaspace) == 0) {
+            out.push_back(' ');
+            i += 3;
+        } else {
+            out.push_back(piece[i++]);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+TokenBytes TokenBytes::from_tokenizer(const Tokenizer& tokenizer) {
+    const size_t n = tokenizer.vocab_size();
+    // SentencePiece-style vocabularies mark word starts with U+2581; byte-level ones with U+0120 (space's
+    // stand-in). Count which mark the vocabulary uses.
+    size_t metaspace = 0, byte_level = 0;
+    for (size_t id = 0; id < n; ++id) {
+        const std::string piece = tokenizer.id_to_token(static_cast<int32_t>(id));
+        if (piece.find(kMetaspace) != std::string::npos) ++metaspace;
+        if (piece.find("\xC4\xA0") != std::string::npos) ++byte_level;
+    }
+    const bool sentencepiece = metaspace > byte_level;
+    TokenBytes out;
+    out.bytes.resize(n);
+    for (size_t id = 0; id < n; ++id) {
+        const auto tid = static_cast<int32_t>(id);
+        if (tokenizer.is_special(tid)) continue;
+        const std::string piece = tokenizer.id_to_token(tid);
+        if (piece.empty()) continue;
+        if (sentencepiece) {
+            if (is_byte_fallback_piece(piece))
+                out.bytes[id] = std::string(1, static_cast<char>(std::strtol(piece.substr(3, 2).c_str(), nullptr, 16)));
+            else
+                out.bytes[id] = replace_metaspace(piece);
+        } else {
+            auto bytes = byte_level_bytes(piece);
+            out.bytes[id] = bytes ? *bytes : piece;  // an added token's text is as written
+        }
+    }
+    return out;
+}
+
+TokenTrie::TokenTrie(const TokenBytes& vocabulary) : vocab_size_(vocabulary.bytes.size()), bytes_(vocabulary.bytes) {
+    nodes_.emplace_back();
+    for (size_t id = 0; id < bytes_.size(); ++id) {
+        if (!bytes_[id] || bytes_[id]->empty()) continue;
+        uint32_t node = 0;
+        for (char ch : *bytes_[id]) {
+            const auto b = static_cast<uint8_t>(ch);
+            auto& children = nodes_[node].children;
+            auto it = std::lower_bound(children.begin(), children.end(), b,
+                                       [](const std::pair<uint8_t, uint32_t>& c, uint8_t v) { return c.first < v; });
+            if (it != children.end() && it->first == b) {
+                node = it->second;
+            } else {
+                const auto child = static_cast<uint32_t>(nodes_.size());
+                children.insert(it, {b, child});
+                nodes_.emplace_back();
+                node = child;
+            }
+        }
+        nodes_[node].tokens.push_back(static_cast<int32_t>(id));
+    }
+}
+
+int32_t TokenMasker::intern(const GrammarMatcher& m) {
+    std::string key = m.state_key();
+    auto it = state_ids_.find(key);
+    if (it != state_ids_.end()) return it->second;
+    const auto id = static_cast<int32_t>(states_.size());
+    states_.push_back(m);
+    ascii_transitions_.emplace_back();
+    ascii_transitions_.back().fill(-2);
+    state_ids_.emplace(std::move(key), id);
+    return id;
+}
+
+int32_t TokenMasker::next_state(int32_t state, char32_t c) {
+    if (c < 128) {
+        int32_t& known = ascii_transitions_[static_cast<size_t>(state)][c];
+        if (known == -2) {
+            GrammarMatcher m = states_[static_cast<size_t>(state)];
+            const int32_t next = m.accept_code_point(c) ? intern(m) : -1;
+            ascii_transitions_[static_cast<size_t>(state)][c] = next;  // intern() may have grown the vector
+            return next;
+        }
+        return known;
+    }
+    const uint64_t key = (static_cast<uint64_t>(state) << 21) | c;
+    auto it = transitions_.find(key);
+    if (it != transitions_.end()) return it->second;
+    GrammarMatcher m = states_[static_cast<size_t>(state)];
+    const int32_t next = m.accept_code_point(c) ? intern(m) : -1;
+    transitions_.emplace(key, next);
+    return next;
+}
+
+void TokenMasker::walk(uint32_t node, int32_t state, std::string& pending, std::vector<bool>& allowed) {
+    for (const auto& [byte, child] : trie_->nodes()[node].children) {
+        int32_t next = state;
+        if (pending.empty()) {
+            const int len = utf8_sequence_length(byte);
+            if (len == 0) continue;
+            if (len == 1) {
+                next = next_state(state, byte);
+                if (next < 0) continue;
+            } else {
+                pending.push_back(static_cast<char>(byte));
+                const bool ok = states_[static_cast<size_t>(state)].allows_partial(pending);
+                if (ok) {
+                    for (int32_t id : trie_->nodes()[child].tokens) allowed[static_cast<size_t>(id)] = true;
+                    walk(child, state, pending, allowed);
+                }
+                pending.pop_back();
+                continue;
+            }
+        } else {
+            if ((byte & 0xC0) != 0x80) continue;
+            pending.push_back(static_cast<char>(byte));
+            const int len = utf8_sequence_length(static_cast<uint8_t>(pending[0]));
+            if (static_cast<int>(pending.size()) < len) {
+                if (states_[static_cast<size_t>(state)].allows_partial(pending)) {
+                    for (int32_t id : trie_->nodes()[child].tokens) allowed[static_cast<size_t>(id)] = true;
+                    walk(child, state, pending, allowed);
+                }
+                pending.pop_back();
+                continue;
+            }
+            char32_t c = static_cast<uint8_t>(pending[0]) & (0x7F >> len);
+            for (int i = 1; i < len; ++i) c = (c << 6) | (static_cast<uint8_t>(pending[i]) & 0x3F);
+            const std::string saved = pending;
+            pending.clear();
+            next = is_valid_code_point(c, len) ? next_state(state, c) : -1;
+            if (next >= 0) {
+                for (int32_t id : trie_->nodes()[child].tokens) allowed[static_cast<size_t>(id)] = true;
+                walk(child, next, pending, allowed);
+            }
+            pending = saved;
+            pending.pop_back();
+            continue;
+        }
+        for (int32_t id : trie_->nodes()[child].tokens) allowed[static_cast<size_t>(id)] = true;
+        walk(child, next, pending, allowed);
+    }
+}
+
+const std::vector<bool>& TokenMasker::allowed(const GrammarMatcher& matcher) {
+    std::string key = matcher.state_key();
+    auto it = mask_cache_.find(key);
+    if (it != mask_cache_.end()) return it->second;
+    if (mask_cache_.size() >= kMaskCacheEntries) mask_cache_.clear();
+    if (states_.size() > kMaxInternedStates) {  // a long generation through many distinct states: start over
+        states_.clear();
+        state_ids_.clear();
+        transitions_.clear();
+        ascii_transitions_.clear();
+    }
+    std::vector<bool> mask(trie_->vocab_size(), false);
+    std::string pending = matcher.pending();
+    walk(0, intern(matcher.without_pending()), pending, mask);
+    return mask_cache_.emplace(std::move(key), std::move(mask)).first->second;
+}
+
+}  // namespace loom::grammar

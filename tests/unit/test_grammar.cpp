@@ -1,0 +1,217 @@
+// The grammar engine (generate/grammar): GBNF parsing and its errors, strings each construct accepts and
+// refuses, UTF-8 split across tokens, the JSON grammar, and the token mask against a brute-force check
+// (every token's bytes tried against the grammar) on real vocabularies.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "core/error.h"
+#include "formats/gguf.h"
+#include "formats/gguf_tokenizer.h"
+#include "generate/grammar/grammar.h"
+#include "generate/grammar/grammar_matcher.h"
+#include "generate/grammar/grammar_sampler.h"
+#include "generate/grammar/token_mask.h"
+#include "tokenizer/tokenizer.h"
+
+namespace loom::grammar {
+namespace {
+
+// The whole string is a sentence of the grammar.
+bool matches(const Grammar& g, const std::string& text) {
+    GrammarMatcher m(g);
+    return m.accept(text) && m.can_end();
+}
+// The string can be continued into a sentence (a valid prefix).
+bool is_prefix(const Grammar& g, const std::string& text) {
+    GrammarMatcher m(g);
+    return m.accept(text);
+}
+
+std::string parse_error(const std::string& text) {
+    try {
+        parse_gbnf(text);
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST(Gbnf, LiteralsAlternativesAndRuleReferences) {
+    const Grammar g = parse_gbnf(R"(root ::= greeting " " name
+greeting ::= "hello" | "hi"
+name ::= "world" | "loom")");
+    EXPECT_TRUE(matches(g, "hello world"));
+    EXPECT_TRUE(matches(g, "hi loom"));
+    EXPECT_FALSE(matches(g, "hello"));
+    EXPECT_TRUE(is_prefix(g, "hello"));
+    EXPECT_FALSE(is_prefix(g, "hey"));
+    EXPECT_FALSE(matches(g, "hi loomx"));
+}
+
+TEST(Gbnf, CharacterClassesNegationAndAnyCharacter) {
+    const Grammar g = parse_gbnf(R"(root ::= [a-c0-9_] [^xyz] .)");
+    EXPECT_TRUE(matches(g, "a!q"));
+    EXPECT_TRUE(matches(g, "7é\n"));
+    EXPECT_FALSE(matches(g, "d!q"));
+    EXPECT_FALSE(matches(g, "ayq"));
+    EXPECT_FALSE(matches(g, "a!"));
+}
+
+TEST(Gbnf, RepetitionOperators) {
+    const Grammar g = parse_gbnf(R"(root ::= "a"* "b"+ "c"? d{2} e{1,3} f{2,}
+d ::= "d"
+e ::= "e"
+f ::= "f")");
+    EXPECT_TRUE(matches(g, "bddeff"));
+    EXPECT_TRUE(matches(g, "aaabbbcddeeefffff"));
+    EXPECT_FALSE(matches(g, "ddeff"));         // b+ needs one b
+    EXPECT_FALSE(matches(g, "bdeff"));         // d{2}
+    EXPECT_FALSE(matches(g, "bddeeeeff"));     // e{1,3}
+    EXPECT_FALSE(matches(g, "bddef"));         // f{2,}
+    EXPECT_FALSE(matches(g, "bccddeff"));      // c?
+}
+
+TEST(Gbnf, RepetitionAppliesToTheWholeLiteralAndGroup) {
+    const Grammar g = parse_gbnf(R"(root ::= "ab"{2} ("x" | "yz")+)");
+    EXPECT_TRUE(matches(g, "ababx"));
+    EXPECT_TRUE(matches(g, "ababyzxyz"));
+    EXPECT_FALSE(matches(g, "abbx"));
+    EXPECT_FALSE(matches(g, "abab"));
+}
+
+TEST(Gbnf, NewlinesCommentsAndEscapes) {
+    const Grammar g = parse_gbnf(R"(# a comment line
+root ::=
+  "\x41\u00e9\t" (  # inside parentheses a rule may span lines
+    "\"" |
+    "\\"
+  ) [\n\]]
+)");
+    EXPECT_TRUE(matches(g, "A\xC3\xA9\t\"\n"));
+    EXPECT_TRUE(matches(g, "A\xC3\xA9\t\\]"));
+    EXPECT_FALSE(matches(g, "A\xC3\xA9\t\"x"));
+}
+
+TEST(Gbnf, ErrorsNameTheLineAndColumn) {
+    EXPECT_NE(parse_error("root ::= foo").find("'foo' is used but not defined"), std::string::npos);
+    EXPECT_NE(parse_error("start ::= \"a\"").find("no 'root' rule"), std::string::npos);
+    EXPECT_NE(parse_error("root ::= \"a\"\nroot ::= \"b\"").find("defined twice at line 2, column 1"),
+              std::string::npos);
+    EXPECT_NE(parse_error("root ::= \"abc").find("unterminated string literal"), std::string::npos);
+    EXPECT_NE(parse_error("root ::= [a-").find("unterminated character class"), std::string::npos);
+    EXPECT_NE(parse_error("root ::= \"a\"{3,1}").find("maximum is below"), std::string::npos);
+    EXPECT_NE(parse_error("root ::= \"\\q\"").find("unknown escape"), std::string::npos);
+    EXPECT_NE(parse_error("root ::= list\nlist ::= list \",\" \"x\" | \"x\"").find("left-recursive"),
+              std::string::npos);
+    // Left recursion through a rule that can match nothing is found too.
+    EXPECT_NE(parse_error("root ::= e root \"x\" | \"y\"\ne ::= \"z\"?").find("left-recursive"),
+              std::string::npos);
+    EXPECT_NE(parse_error("root ::= " + std::string(300, '(') + "\"a\"" + std::string(300, ')')).find("nested deeper"),
+              std::string::npos);
+    EXPECT_NE(parse_error("root ::= \"a\" ]").find("line 1, column 14"), std::string::npos);
+}
+
+TEST(GrammarMatcher, Utf8SplitAcrossTokensIsJudgedByItsPrefix) {
+    const Grammar g = parse_gbnf(R"(root ::= "é" [α-γ])");  // U+00E9, then U+03B1..U+03B3
+    GrammarMatcher m(g);
+    EXPECT_TRUE(m.accept("\xC3"));       // could still become é
+    EXPECT_FALSE(m.accept("\xA8"));      // è: refused, state unchanged
+    EXPECT_TRUE(m.accept("\xA9"));
+    EXPECT_FALSE(m.accept("\xCE\xB4"));  // δ is outside the class
+    EXPECT_TRUE(m.accept("\xCE"));
+    EXPECT_FALSE(m.can_end());           // inside a character
+    EXPECT_TRUE(m.accept("\xB2"));       // β
+    EXPECT_TRUE(m.can_end());
+    EXPECT_TRUE(m.must_end());
+    EXPECT_FALSE(GrammarMatcher(g).accept("\xFF"));  // never valid UTF-8
+    const Grammar any = parse_gbnf("root ::= .");
+    EXPECT_FALSE(GrammarMatcher(any).accept("\xC1"));      // only starts overlong forms
+    EXPECT_FALSE(GrammarMatcher(any).accept("\xE0\x81"));  // overlong
+    EXPECT_FALSE(GrammarMatcher(any).accept("\xED\xA0\x80"));  // a surrogate
+    EXPECT_FALSE(GrammarMatcher(any).accept("\xF4\x90"));  // past U+10FFFF
+    EXPECT_TRUE(GrammarMatcher(any).accept("\xF0\x9F\x98\x80"));
+}
+
+TEST(JsonGrammar, AcceptsJsonAndRefusesTheRest) {
+    const Grammar g = parse_gbnf(json_value_gbnf());
+    for (const char* ok : {"{}", "[]", "0", "-12.5e+3", "\"a\\n\\u00e9 b\"", "true", "null",
+                           "{\"a\": [1, 2, {\"b\": false}], \"c\": \"x\"}", "[ \"\xC3\xA9\" , -0.5 ]"})
+        EXPECT_TRUE(matches(g, ok)) << ok;
+    for (const char* bad : {"{", "{'a': 1}", "[1,]", "01", "\"tab\there\"", "tru", "{\"a\" 1}", "[1 2]",
+                            "\"\\x\"", "+1", "{}}"})
+        EXPECT_FALSE(matches(g, bad)) << bad;
+}
+
+// The mask from the trie walk equals trying every token's bytes on its own, for states reached by random
+// allowed tokens (so the states are the ones generation meets).
+void expect_mask_equals_brute_force(const Tokenizer& tokenizer, const Grammar& grammar, int steps, uint32_t seed) {
+    auto trie = std::make_shared<TokenTrie>(TokenBytes::from_tokenizer(tokenizer));
+    TokenMasker masker(trie);
+    GrammarMatcher state(grammar);
+    std::mt19937 rng(seed);
+    for (int step = 0; step < steps && !state.must_end(); ++step) {
+        const std::vector<bool> fast = masker.allowed(state);
+        std::vector<int32_t> allowed_ids;
+        for (size_t id = 0; id < trie->vocab_size(); ++id) {
+            const auto& bytes = trie->bytes_of(static_cast<int32_t>(id));
+            GrammarMatcher copy = state;
+            const bool brute = bytes && !bytes->empty() && copy.accept(*bytes);
+            ASSERT_EQ(fast[id], brute) << "step " << step << " token " << id << " '" << (bytes ? *bytes : "") << "'";
+            if (brute) allowed_ids.push_back(static_cast<int32_t>(id));
+        }
+        ASSERT_FALSE(allowed_ids.empty()) << "step " << step;
+        const int32_t pick = allowed_ids[rng() % allowed_ids.size()];
+        ASSERT_TRUE(state.accept(*trie->bytes_of(pick)));
+    }
+}
+
+const char* kSmallSchemaLikeGrammar = R"(root ::= "{" ws "\"name\"" ws ":" ws str "," ws "\"age\"" ws ":" ws num "}"
+str ::= "\"" [^"\\]{0,12} "\""
+num ::= [0-9]{1,3}
+ws ::= " "?)";
+
+TEST(TokenMask, EqualsBruteForceOnByteLevelVocabulary) {  // GPT-2's 50257 tokens
+    auto tokenizer = tokenizer_from_gguf(*GgufFile::open("tests/data/upstream/vocab-tests/ggml-vocab-gpt-2.gguf"));
+    expect_mask_equals_brute_force(*tokenizer, parse_gbnf(json_value_gbnf()), 25, 1);
+    expect_mask_equals_brute_force(*tokenizer, parse_gbnf(kSmallSchemaLikeGrammar), 25, 2);
+}
+
+TEST(TokenMask, EqualsBruteForceOnSentencePieceVocabulary) {  // LLaMA's 32000 tokens with byte fallback
+    auto tokenizer =
+        tokenizer_from_gguf(*GgufFile::open("tests/data/upstream/vocab-tests/ggml-vocab-llama-spm.gguf"));
+    expect_mask_equals_brute_force(*tokenizer, parse_gbnf(json_value_gbnf()), 25, 3);
+    expect_mask_equals_brute_force(*tokenizer, parse_gbnf(R"(root ::= [一-龥]{1,4} "。")"), 6, 4);
+}
+
+TEST(GrammarSampler, EndOfGenerationOnlyWhereTheGrammarMayEnd) {
+    auto tokenizer = tokenizer_from_gguf(*GgufFile::open("tests/data/upstream/vocab-tests/ggml-vocab-gpt-2.gguf"));
+    auto trie = std::make_shared<TokenTrie>(TokenBytes::from_tokenizer(*tokenizer));
+    const int32_t eos = *tokenizer->token_to_id("<|endoftext|>");
+    GrammarSampler sampler(std::make_shared<Grammar>(parse_gbnf(R"(root ::= "ab" "c"?)")), trie, {eos});
+    const auto allowed_ids = [&] {
+        CandidateArray c;
+        for (int32_t id = 0; id < static_cast<int32_t>(trie->vocab_size()); ++id) c.data.push_back({id, 0.0f, 0.0f});
+        sampler.apply(c);
+        std::vector<int32_t> ids;
+        for (const auto& x : c.data)
+            if (x.logit == 0.0f) ids.push_back(x.id);
+        return ids;
+    };
+    auto first = allowed_ids();
+    EXPECT_EQ(std::count(first.begin(), first.end(), eos), 0);
+    EXPECT_EQ(first, (std::vector<int32_t>{*tokenizer->token_to_id("a"), *tokenizer->token_to_id("ab"),
+                                           *tokenizer->token_to_id("abc")}));
+    sampler.accept(*tokenizer->token_to_id("ab"));
+    auto second = allowed_ids();  // "c" or the end
+    EXPECT_EQ(second, (std::vector<int32_t>{*tokenizer->token_to_id("c"), eos}));
+    sampler.accept(*tokenizer->token_to_id("c"));
+    EXPECT_EQ(allowed_ids(), std::vector<int32_t>{eos});
+    EXPECT_THROW(sampler.accept(*tokenizer->token_to_id("x")), Error);
+    sampler.reset();
+    EXPECT_EQ(allowed_ids(), first);
+}
+
+}  // namespace
+}  // namespace loom::grammar
