@@ -26,7 +26,7 @@ struct ChatOptions {
 
 int run(ChatOptions& o) {
     o.gen.validate_and_finish();
-    LoadedModel m = load_model(resolve_model_path(o.gen.model));
+    LoadedModel m = load_model(resolve_or_pull_model_path(o.gen.model));
     if (m.chat_template.empty())
         throw Error("this model has no chat template; use `loom run` for plain completion")
             .file(m.source.path);
@@ -68,6 +68,7 @@ CommandRegistrar chat_registrar({"chat", "chat with an instruction-tuned model (
                                 auto o = std::make_shared<ChatOptions>();
                                 o->gen.n_predict = 256;
                                 o->gen.add_to(app);
+                                add_offline_flag(app);
                                 app.add_option("--system", o->system, "system prompt");
                                 return [o] { return run(*o); };
                             }});

@@ -10,6 +10,7 @@
 
 #include "command.h"
 #include "core/error.h"
+#include "default_model.h"
 #include "tasks/embed.h"
 #include "tasks/search.h"
 
@@ -37,7 +38,7 @@ int run_embed(const EmbedArgs& a) {
     if (a.no_normalize) options.normalize = false;
     options.truncate = !a.no_truncate;
     options.batch_size = a.batch_size;
-    auto embedder = Embedder::open(a.model, options);
+    auto embedder = Embedder::open(resolve_model_path(a.model), options);
     std::vector<std::vector<float>> vectors = embedder->embed(texts);
     for (size_t i = 0; i < vectors.size(); ++i) {
         nlohmann::ordered_json line = {{"index", i}, {"embedding", vectors[i]}};
