@@ -29,10 +29,14 @@ std::string find_registry_model(const std::string& name) {
     return "";
 }
 
+// In the store and complete: an interrupted pull leaves a FILE.part, which the next pull resumes.
 bool store_has(const std::string& root, const HfModelName& name) {
     std::error_code ec;
     const fs::path dir = repo_dir(root, name);
-    return fs::exists(name.file.empty() ? dir : dir / name.file, ec);
+    if (!fs::exists(name.file.empty() ? dir : dir / name.file, ec)) return false;
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+        if (entry.path().extension() == ".part") return false;
+    return true;
 }
 
 }  // namespace

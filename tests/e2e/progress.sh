@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Long waits show progress on a terminal and only plain lines elsewhere (issue 16): run's prefill, search's first
-# corpus embedding (and where its cache went), convert, quantize, translate -i, perplexity. The terminal is a
-# pty from `script`; LOOM_PROGRESS_DELAY_MS=0 removes the 2 s grace so nothing depends on the machine's speed.
-# Redirected stderr never holds a carriage return; -q silences the bars.
+# Long waits show progress on a terminal and only plain lines elsewhere (issue 16): run's prefill, search's
+# first corpus embedding (and where its cache went), embed --file, convert, quantize, translate -i, perplexity.
+# The terminal is a pty from `script`; LOOM_PROGRESS_DELAY_MS=0 removes the 2 s grace so nothing depends on the
+# machine's speed. Redirected stderr never holds a carriage return; -q silences the bars.
 # Usage: tests/e2e/progress.sh path/to/loom   (run from the repository root, as ctest does)
 set -uo pipefail
 loom=$(realpath "${1:?usage: progress.sh path/to/loom}")
@@ -70,6 +70,12 @@ grep -q "cached at .*corpus2.txt.loom-.*\.emb" "$tmp/search.err" ||
     fail "search: the first embedding does not say where the cache went: $(cat "$tmp/search.err")"
 redirected search2 search -m "$tmp/enc/bert" --corpus "$tmp/corpus2.txt" "rivers" -k 1
 [ -s "$tmp/search2.err" ] && fail "search from the cache is not silent: $(cat "$tmp/search2.err")"
+
+# embed --file: a bar on a terminal; nothing in a log (the vectors go to stdout).
+on_tty embed embed -m "$tmp/enc/bert" --file "$tmp/corpus.txt"
+expect_tty embed "embedding \[.*texts"
+redirected embed embed -m "$tmp/enc/bert" --file "$tmp/corpus.txt"
+[ -s "$tmp/embed.err" ] && fail "embed --file wrote to a redirected stderr: $(cat "$tmp/embed.err")"
 
 # translate -i and perplexity: bars on a terminal, no carriage return in a log.
 on_tty translate translate -m "$tmp/s2s/marian" --from en --to de -n 8 -t 1 -i "$tmp/sources.txt"
