@@ -54,7 +54,8 @@ bool offline_mode() {
 }
 
 std::string resolve_model(const std::string& name, const ModelLookup& lookup) {
-    if (name.empty()) throw Error("no model given: pass -m MODEL (a path, a name from loom list, or ORG/REPO)");
+    if (name.empty())
+        throw Error("no model given: pass -m MODEL (a path, a name from loom list, or ORG/REPO)");
     std::error_code ec;
     if (fs::exists(name, ec)) return name;  // a path that exists always wins over a store name
     if (std::string registry = find_registry_model(name); !registry.empty()) return registry;
@@ -67,7 +68,8 @@ std::string resolve_model(const std::string& name, const ModelLookup& lookup) {
     if (!store_has(root, *parsed) && lookup.pull_if_missing) {
         if (offline_mode())
             throw Error(parsed->to_string() + " is not in the store (" + root +
-                        ") and loom is offline (--offline / LOOM_OFFLINE); run: loom pull " + parsed->to_string());
+                        ") and loom is offline (--offline / LOOM_OFFLINE); run: loom pull " +
+                        parsed->to_string());
         HubClient client(HubConfig::from_environment());
         if (lookup.show_progress)
             std::fprintf(stderr, "loom: %s is not in the store yet: pulling it into %s\n",

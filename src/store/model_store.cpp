@@ -184,8 +184,8 @@ uint64_t remove_model(const std::string& root, const std::string& name) {
     std::optional<HfModelName> parsed = parse_model_name(name);
     if (!parsed)
         throw Error("'" + name +
-                    "' is not a store name (ORG/REPO[:FILE] or hf:ORG/REPO[:FILE]); registry-package models in models/ "
-                    "are not removed by loom");
+                    "' is not a store name (ORG/REPO[:FILE] or hf:ORG/REPO[:FILE]); registry-package models "
+                    "in models/ are not removed by loom");
     const fs::path dir = repo_dir(root, *parsed);
     const fs::path target = parsed->file.empty() ? dir : dir / parsed->file;
     std::error_code ec;

@@ -53,7 +53,8 @@ std::string format_bytes(uint64_t bytes) {
 }
 
 ProgressBar::ProgressBar(std::string label, uint64_t total, bool enabled)
-    : ProgressBar(std::move(label), total, ProgressStyle{ProgressUnit::Bytes, "", false, true, true}, enabled) {}
+    : ProgressBar(std::move(label), total, ProgressStyle{ProgressUnit::Bytes, "", false, true, true},
+                  enabled) {}
 
 ProgressBar::ProgressBar(std::string label, uint64_t total, ProgressStyle style, bool enabled)
     : label_(std::move(label)),
@@ -125,8 +126,10 @@ void ProgressBar::finish() {
         // line erased when text follows on the terminal (the prefill before a streamed completion).
         if (std::chrono::steady_clock::now() - start_ < delay && !drawn_) return;
         draw_locked(true);
-        if (!style_.keep_final_line) std::fputs("\r\033[K", stderr);
-        else std::fputs("\n", stderr);
+        if (!style_.keep_final_line)
+            std::fputs("\r\033[K", stderr);
+        else
+            std::fputs("\n", stderr);
     } else if (style_.summary_when_redirected) {
         draw_locked(true);
         std::fputs("\n", stderr);
@@ -141,7 +144,8 @@ std::string ProgressBar::line(bool final) const {
     if (total_ > 0) {
         constexpr int kWidth = 30;
         const uint64_t shown = std::min(done_, total_);
-        const int filled = static_cast<int>(kWidth * static_cast<double>(shown) / static_cast<double>(total_));
+        const int filled =
+            static_cast<int>(kWidth * static_cast<double>(shown) / static_cast<double>(total_));
         text += " [";
         for (int i = 0; i < kWidth; ++i) text += i < filled ? '=' : (i == filled ? '>' : ' ');
         text += "]";
@@ -168,8 +172,10 @@ void ProgressBar::draw_locked(bool final) {
     // On a terminal the line is redrawn in place (\r, then erase what a longer earlier line left); elsewhere
     // only the final line is written, as a plain line.
     const std::string text = line(final);
-    if (tty_) std::fprintf(stderr, "\r%s\033[K", text.c_str());
-    else std::fputs(text.c_str(), stderr);
+    if (tty_)
+        std::fprintf(stderr, "\r%s\033[K", text.c_str());
+    else
+        std::fputs(text.c_str(), stderr);
     std::fflush(stderr);
     drawn_ = true;
     ++spin_;

@@ -24,9 +24,9 @@ enum class ProgressUnit { Bytes, Items };
 
 struct ProgressStyle {
     ProgressUnit unit = ProgressUnit::Bytes;
-    std::string items;                    // ProgressUnit::Items: what is counted ("tokens", "lines", ...)
-    bool delayed = true;                  // false: drawn from the start (a download)
-    bool keep_final_line = true;          // terminal: leave the last drawing (false: erase it, e.g. before text)
+    std::string items;            // ProgressUnit::Items: what is counted ("tokens", "lines", ...)
+    bool delayed = true;          // false: drawn from the start (a download)
+    bool keep_final_line = true;  // terminal: leave the last drawing (false: erase it, e.g. before text)
     bool summary_when_redirected = true;  // not a terminal: one plain line at the end
 };
 

@@ -45,7 +45,8 @@ class TempFileGuard {
             sigaction(kCleanupSignals[i], &action, &previous_[i]);
     }
     ~TempFileGuard() {
-        for (size_t i = 0; i < std::size(kCleanupSignals); ++i) sigaction(kCleanupSignals[i], &previous_[i], nullptr);
+        for (size_t i = 0; i < std::size(kCleanupSignals); ++i)
+            sigaction(kCleanupSignals[i], &previous_[i], nullptr);
         g_temp_set = 0;
         if (!kept_) unlink(path_.c_str());
     }
@@ -54,7 +55,7 @@ class TempFileGuard {
   private:
     std::string path_;
     bool kept_ = false;
-    struct sigaction previous_[std::size(kCleanupSignals)] {};
+    struct sigaction previous_[std::size(kCleanupSignals)]{};
 };
 
 bool is_inside(const fs::path& file, const fs::path& folder) {

@@ -122,7 +122,8 @@ int64_t Embedder::dim() const {
 }
 
 std::vector<std::vector<float>> Embedder::embed(
-    std::span<const std::string> texts, const std::function<void(size_t done, size_t total)>& progress) const {
+    std::span<const std::string> texts,
+    const std::function<void(size_t done, size_t total)>& progress) const {
     std::vector<Encoding> encodings = runner_->encode(texts);
     // Batches of similar lengths waste less on padding (sentence-transformers sorts the same way); results go
     // back to the caller's order.

@@ -1,13 +1,13 @@
 // The one model resolver (store/model_resolver.h) and the safe-output rules (store/safe_output.h) without a
-// network: which spellings are store names, a path that exists winning, the errors naming `loom pull`, offline
-// refusing to pull, and an output that is the input refused in each of its spellings.
+// network: which spellings are store names, a path that exists winning, the errors naming `loom pull`,
+// offline refusing to pull, and an output that is the input refused in each of its spellings.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 
 #include "core/error.h"
 #include "store/model_resolver.h"
@@ -31,9 +31,8 @@ std::string error_of(const std::function<void()>& f) {
 class TempDir : public ::testing::Test {
   protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               ("loom_resolver_" + std::to_string(getpid()) + "_" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        dir_ = fs::temp_directory_path() / ("loom_resolver_" + std::to_string(getpid()) + "_" +
+                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(dir_);
         fs::create_directories(dir_);
     }
@@ -111,7 +110,7 @@ TEST_F(TempDir, OutputThatIsTheInputIsRefused) {
     const fs::path cwd = fs::current_path();
     fs::current_path(dir_);
     for (const std::string& out : {in.string(), std::string("in.gguf"), std::string("./in.gguf"),
-                                  std::string("link.gguf"), std::string("hard.gguf")})
+                                   std::string("link.gguf"), std::string("hard.gguf")})
         EXPECT_THROW(refuse_output_over_input(out, "in.gguf"), Error) << out;
     fs::create_directories("folder");
     std::ofstream("folder/config.json") << "{}";

@@ -41,7 +41,8 @@ int run_embed(const EmbedArgs& a) {
     options.truncate = !a.no_truncate;
     options.batch_size = a.batch_size;
     auto embedder = Embedder::open(resolve_model_path(a.model), options);
-    ProgressBar bar("embedding", texts.size(), ProgressStyle{ProgressUnit::Items, "texts", true, true, false});
+    ProgressBar bar("embedding", texts.size(),
+                    ProgressStyle{ProgressUnit::Items, "texts", true, true, false});
     std::vector<std::vector<float>> vectors =
         embedder->embed(texts, [&](size_t done, size_t) { bar.update(done); });
     bar.finish();

@@ -47,8 +47,9 @@ std::string resolve_or_pull_model_path(const std::string& flag) {
 }
 
 void add_offline_flag(CLI::App& app) {
-    app.add_flag_callback("--offline", [] { set_offline(true); },
-                          "never download: a model not in the store is an error (also LOOM_OFFLINE=1)");
+    app.add_flag_callback(
+        "--offline", [] { set_offline(true); },
+        "never download: a model not in the store is an error (also LOOM_OFFLINE=1)");
 }
 
 namespace {

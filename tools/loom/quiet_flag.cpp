@@ -5,7 +5,8 @@
 namespace loom::cli {
 
 void add_quiet_flag(CLI::App& app) {
-    app.add_flag_callback("-q,--quiet", [] { set_progress_quiet(true); }, "no progress bar on stderr");
+    app.add_flag_callback(
+        "-q,--quiet", [] { set_progress_quiet(true); }, "no progress bar on stderr");
 }
 
 }  // namespace loom::cli

@@ -1,5 +1,5 @@
-// -q/--quiet for a command whose only chatter is progress: it silences every progress bar (store/progress_bar.h).
-// Commands with their own quiet option call set_progress_quiet() themselves.
+// -q/--quiet for a command whose only chatter is progress: it silences every progress bar
+// (store/progress_bar.h). Commands with their own quiet option call set_progress_quiet() themselves.
 #pragma once
 
 #include <CLI/CLI.hpp>
