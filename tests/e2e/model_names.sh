@@ -111,6 +111,10 @@ ok rm acme/pull-me
 
 one_error "offline.*loom pull hf:acme/offline-gguf" run --offline -m acme/offline-gguf --temp 0 -n 2 "hello"
 LOOM_OFFLINE=1 one_error "offline.*loom pull hf:acme/offline-gguf" run -m acme/offline-gguf --temp 0 -n 2 "hello"
+one_error "offline.*loom pull hf:acme/offline-gguf" chat --offline -m acme/offline-gguf
+one_error "offline.*loom pull hf:acme/offline-gguf" serve --offline -m acme/offline-gguf --port 0
+one_error "offline.*loom pull hf:acme/offline-gguf" serve --offline -m "$tmp/tok.gguf" --port 0 \
+    --embedding-model acme/offline-gguf
 [ -e "$store/hf/acme/offline-gguf" ] && fail "--offline downloaded the model anyway"
 
 ok run -m acme/auto-gguf --temp 0 -n 2 "hello"
