@@ -16,6 +16,7 @@
 #include "models/seq2seq_model.h"
 #include "quantize/tensor_quantizer.h"
 #include "quantize/type_policy.h"
+#include "store/safe_output.h"
 #include "tokenizer/sentencepiece_model.h"
 
 namespace loom {
@@ -225,11 +226,7 @@ ConvertReport convert_encdec_to_gguf(const ModelSource& source, const std::strin
         if (options.progress) options.progress(++done, total);
     }
 
-    const std::string part = out_path + ".part";
-    w.write(part);
-    std::error_code ec;
-    fs::rename(part, out_path, ec);
-    if (ec) throw Error("cannot rename " + part + " to " + out_path + ": " + ec.message()).file(out_path);
+    write_via_temp_file(out_path, [&](const std::string& temp) { w.write(temp); });
     return report;
 }
 

@@ -13,6 +13,7 @@
 #include "formats/model_source.h"
 #include "quantize/tensor_quantizer.h"
 #include "quantize/type_policy.h"
+#include "store/safe_output.h"
 
 namespace loom {
 namespace {
@@ -56,6 +57,7 @@ bool is_convertible_model_type(const std::string& t) {
 
 ConvertReport convert_hf_to_gguf(const std::string& folder, const std::string& out_path,
                                  const ConvertOptions& options) {
+    refuse_output_over_input(out_path, folder);
     ModelSource source = open_model_source(folder);
     if (source.format != SourceFormat::HuggingFace)
         throw Error("convert reads a Hugging Face model folder (config.json + safetensors)").file(folder);
@@ -105,11 +107,7 @@ ConvertReport convert_hf_to_gguf(const std::string& folder, const std::string& o
         writer.add_tensor(gguf_name, DType::F32, {static_cast<int64_t>(values.size())}, std::move(bytes));
     }
 
-    const std::string part = out_path + ".part";
-    writer.write(part);
-    std::error_code ec;
-    fs::rename(part, out_path, ec);
-    if (ec) throw Error("cannot rename " + part + " to " + out_path + ": " + ec.message()).file(out_path);
+    write_via_temp_file(out_path, [&](const std::string& temp) { writer.write(temp); });
     return report;
 }
 

@@ -8,12 +8,14 @@
 #include "formats/gguf_writer.h"
 #include "quantize/tensor_quantizer.h"
 #include "quantize/type_policy.h"
+#include "store/safe_output.h"
 
 namespace loom {
 
 QuantizeReport quantize_gguf_file(const std::string& in_path, const std::string& out_path, DType target,
                                   const ByteProgress& progress) {
     const auto start = std::chrono::steady_clock::now();
+    refuse_output_over_input(out_path, in_path);
     std::shared_ptr<const GgufFile> in = GgufFile::open(in_path);
     GgufWriter writer(static_cast<uint32_t>(in->alignment()));
     for (const auto& [key, value] : in->metadata())
@@ -41,11 +43,7 @@ QuantizeReport quantize_gguf_file(const std::string& in_path, const std::string&
         report.bytes_out += bytes.size();
         writer.add_tensor(info.name, chosen, info.shape, std::move(bytes));
     }
-    const std::string part = out_path + ".part";
-    writer.write(part);
-    std::error_code ec;
-    std::filesystem::rename(part, out_path, ec);
-    if (ec) throw Error("cannot rename " + part + " to " + out_path + ": " + ec.message()).file(out_path);
+    write_via_temp_file(out_path, [&](const std::string& temp) { writer.write(temp); });
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return report;
 }

@@ -66,23 +66,36 @@ void add_repo(const fs::path& dir, const std::string& repo, std::vector<StoredMo
                            size_on_disk(entry.path()), describe(entry.path()), "store"});
 }
 
-// The source tree's models/ folder: where the registry-package fetch scripts put the default models.
-std::vector<fs::path> registry_dirs() {
+}  // namespace
+
+std::vector<std::string> registry_model_dirs() {
     std::vector<fs::path> dirs{fs::current_path() / "models"};
 #ifdef LOOM_SOURCE_DIR
     dirs.push_back(fs::path(LOOM_SOURCE_DIR) / "models");
 #endif
-    std::vector<fs::path> unique;
+    std::vector<std::string> unique;
     std::error_code ec;
     for (const fs::path& d : dirs) {
         if (!fs::is_directory(d, ec)) continue;
-        const fs::path canonical = fs::weakly_canonical(d, ec);
+        const std::string canonical = fs::weakly_canonical(d, ec).string();
         if (std::find(unique.begin(), unique.end(), canonical) == unique.end()) unique.push_back(canonical);
     }
     return unique;
 }
 
-}  // namespace
+std::optional<HfModelName> parse_model_name(const std::string& name) {
+    if (name.rfind("hf:", 0) == 0) return parse_hf_name(name);
+    if (name.empty() || name[0] == '.' || name[0] == '/' || name[0] == '~') return std::nullopt;
+    const std::string repo = name.substr(0, name.find(':'));
+    if (std::count(repo.begin(), repo.end(), '/') != 1) return std::nullopt;
+    if (repo.size() == name.size() && repo.size() >= 5 && repo.compare(repo.size() - 5, 5, ".gguf") == 0)
+        return std::nullopt;
+    try {
+        return parse_hf_name("hf:" + name);
+    } catch (const Error&) {
+        return std::nullopt;  // not a well-formed repo name: left to be reported as a missing path
+    }
+}
 
 std::optional<HfModelName> parse_hf_name(const std::string& name) {
     if (name.rfind("hf:", 0) != 0) return std::nullopt;
@@ -137,7 +150,7 @@ std::vector<StoredModel> list_models(const std::string& root) {
                 add_repo(repo.path(), org.path().filename().string() + "/" + repo.path().filename().string(),
                          out);
     }
-    for (const fs::path& dir : registry_dirs())
+    for (const fs::path dir : registry_model_dirs())
         for (const auto& entry : fs::directory_iterator(dir, ec)) {
             const bool gguf = entry.is_regular_file() && entry.path().extension() == ".gguf";
             if (gguf || (entry.is_directory() && is_model_folder(entry.path())))
@@ -149,13 +162,13 @@ std::vector<StoredModel> list_models(const std::string& root) {
 }
 
 std::string resolve_stored_model(const std::string& root, const std::string& name) {
-    std::optional<HfModelName> parsed = parse_hf_name(name);
-    if (!parsed) throw Error("'" + name + "' is not a store name (hf:ORG/REPO[:FILE])");
+    std::optional<HfModelName> parsed = parse_model_name(name);
+    if (!parsed) throw Error("'" + name + "' is not a store name (ORG/REPO[:FILE] or hf:ORG/REPO[:FILE])");
     fs::path dir = repo_dir(root, *parsed);
     fs::path path = parsed->file.empty() ? dir : dir / parsed->file;
     std::error_code ec;
     if (!fs::exists(path, ec))
-        throw Error("not in the store (" + root + "): " + name + "; run: loom pull " + name);
+        throw Error("not in the store (" + root + "): " + name + "; run: loom pull " + parsed->to_string());
     if (parsed->file.empty() && !is_model_folder(dir)) {  // a GGUF repo: its only .gguf file
         std::vector<fs::path> ggufs;
         for (const auto& entry : fs::directory_iterator(dir, ec))
@@ -168,11 +181,11 @@ std::string resolve_stored_model(const std::string& root, const std::string& nam
 }
 
 uint64_t remove_model(const std::string& root, const std::string& name) {
-    std::optional<HfModelName> parsed = parse_hf_name(name);
+    std::optional<HfModelName> parsed = parse_model_name(name);
     if (!parsed)
         throw Error("'" + name +
-                    "' is not a store name (hf:ORG/REPO[:FILE]); registry-package models in models/ "
-                    "are not removed by loom");
+                    "' is not a store name (ORG/REPO[:FILE] or hf:ORG/REPO[:FILE]); registry-package models "
+                    "in models/ are not removed by loom");
     const fs::path dir = repo_dir(root, *parsed);
     const fs::path target = parsed->file.empty() ? dir : dir / parsed->file;
     std::error_code ec;

@@ -121,7 +121,9 @@ int64_t Embedder::dim() const {
     return runner_->model().config().hidden * static_cast<int64_t>(pooling_.modes.size());
 }
 
-std::vector<std::vector<float>> Embedder::embed(std::span<const std::string> texts) const {
+std::vector<std::vector<float>> Embedder::embed(
+    std::span<const std::string> texts,
+    const std::function<void(size_t done, size_t total)>& progress) const {
     std::vector<Encoding> encodings = runner_->encode(texts);
     // Batches of similar lengths waste less on padding (sentence-transformers sorts the same way); results go
     // back to the caller's order.
@@ -147,6 +149,7 @@ std::vector<std::vector<float>> Embedder::embed(std::span<const std::string> tex
             if (pooling_.normalize) l2_normalize(v);
             out[order[first + s]] = std::move(v);
         }
+        if (progress) progress(first + n, order.size());
     }
     return out;
 }

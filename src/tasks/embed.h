@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -47,7 +48,10 @@ class Embedder {
     static std::unique_ptr<Embedder> open(const std::string& folder, const EmbedOptions& options = {});
 
     // One vector per text, in order. Throws loom::Error for an empty list.
-    std::vector<std::vector<float>> embed(std::span<const std::string> texts) const;
+    // progress(texts done, texts) after each batch, when given (a progress bar).
+    std::vector<std::vector<float>> embed(
+        std::span<const std::string> texts,
+        const std::function<void(size_t done, size_t total)>& progress = {}) const;
     int64_t dim() const;
     const PoolingConfig& pooling() const { return pooling_; }
     const EncoderRunner& runner() const { return *runner_; }

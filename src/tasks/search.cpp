@@ -148,7 +148,8 @@ std::vector<SearchHit> top_k_cosine(const std::vector<float>& query,
 }
 
 CorpusEmbeddings embed_corpus(const Embedder& embedder, const std::string& model_folder,
-                              const std::string& corpus_path) {
+                              const std::string& corpus_path,
+                              const std::function<void(size_t done, size_t total)>& progress) {
     CorpusEmbeddings out;
     out.documents = read_corpus(corpus_path);
     const std::string corpus_bytes = read_text_file(corpus_path);
@@ -167,7 +168,7 @@ CorpusEmbeddings embed_corpus(const Embedder& embedder, const std::string& model
             out.from_cache = true;
             return out;
         }
-    out.vectors = embedder.embed(out.documents);
+    out.vectors = embedder.embed(out.documents, progress);
     for (const fs::path& c : candidates)
         if (write_cache(c, out.vectors)) {
             out.cache_path = c.string();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,10 @@ struct CorpusEmbeddings {
 };
 
 // The corpus' embeddings, read from the cache when present and valid, computed and cached otherwise.
+// progress(documents embedded, documents) while computing; never called when the cache is read.
 CorpusEmbeddings embed_corpus(const Embedder& embedder, const std::string& model_folder,
-                              const std::string& corpus_path);
+                              const std::string& corpus_path,
+                              const std::function<void(size_t done, size_t total)>& progress = {});
 
 // 64-bit FNV-1a (cache keys; not cryptographic).
 uint64_t fnv1a64(const void* data, size_t n, uint64_t seed = 0xcbf29ce484222325ULL);

@@ -59,8 +59,13 @@ grep -q "resuming at byte 100000" "$tmp/err" || fail "no resume after the droppe
 LOOM_HOME="$store" "$loom" run -m hf:acme/tiny-llama-gguf:tiny-llama-f32.gguf --dry-run "x" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 { [ $rc -eq 0 ] || [ $rc -eq 2 ]; } || fail "run -m hf:acme/tiny-llama-gguf:tiny-llama-f32.gguf --dry-run: exit $rc: $(cat "$tmp/err")"
+# A name not pulled: inspect and run --offline name `loom pull`; run without --offline tries to pull it (404).
+LOOM_HOME="$store" "$loom" inspect hf:acme/not-pulled >"$tmp/out" 2>"$tmp/err"
+grep -q "^loom: error:.*not in the store.*loom pull" "$tmp/err" || fail "inspect hf:acme/not-pulled: $(cat "$tmp/err")"
+LOOM_HOME="$store" "$loom" run --offline -m hf:acme/not-pulled "x" >"$tmp/out" 2>"$tmp/err"
+grep -q "^loom: error:.*not in the store.*loom pull" "$tmp/err" || fail "run --offline -m hf:acme/not-pulled: $(cat "$tmp/err")"
 LOOM_HOME="$store" "$loom" run -m hf:acme/not-pulled "x" >"$tmp/out" 2>"$tmp/err"
-grep -q "^loom: error:.*not in the store" "$tmp/err" || fail "run -m hf:acme/not-pulled: $(cat "$tmp/err")"
+grep -q "^loom: error:.*not found" "$tmp/err" || fail "run -m hf:acme/not-pulled (auto-pull of a missing repo): $(cat "$tmp/err")"
 
 # 2. A .part left by an earlier interrupted pull is resumed with a Range request.
 head -c 54321 "$hub/acme/tiny-llama/model.safetensors" >"$tmp/prefix"

@@ -110,7 +110,7 @@ int run_chat(ChatOptions& o) {
     const int32_t reply_limit = o.gen.n_predict == kChatReplyUntilEnd ? 0 : o.gen.n_predict;
     if (o.gen.n_predict == kChatReplyUntilEnd) o.gen.n_predict = 1;  // GenerationFlags checks counts > 0
     o.gen.validate_and_finish();
-    LoadedModel m = load_model(resolve_model_path(o.gen.model));
+    LoadedModel m = load_model(resolve_or_pull_model_path(o.gen.model));
     if (m.chat_template.empty())
         throw Error("this model has no chat template; use `loom run` for plain completion")
             .file(m.source.path);
@@ -178,6 +178,7 @@ CommandRegistrar chat_registrar(
          auto o = std::make_shared<ChatOptions>();
          o->gen.n_predict = kChatReplyUntilEnd;
          o->gen.add_to(app);
+         add_offline_flag(app);
          app.add_option("--system", o->system, "system prompt");
          return [o] { return run_chat(*o); };
      }});

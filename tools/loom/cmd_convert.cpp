@@ -1,6 +1,7 @@
 // `loom convert HF_FOLDER -o model.gguf [--type f16]`: a Hugging Face folder (decoders: llama, mistral,
 // qwen2, gpt2, bloom; encoders: the BERT family; encoder-decoders: T5, BART, mBART, Marian) as one GGUF file,
-// tokenizer included, matrices stored as --type.
+// tokenizer included, matrices stored as --type. HF_FOLDER is anything -m takes (a path, a store name); the
+// output may not be a file of the folder, and is written to a temp file renamed into place when complete.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -8,7 +9,9 @@
 #include "command.h"
 #include "convert/hf_to_gguf.h"
 #include "core/error.h"
+#include "default_model.h"
 #include "quantize/type_policy.h"
+#include "quiet_flag.h"
 #include "store/progress_bar.h"
 
 namespace loom::cli {
@@ -25,7 +28,14 @@ int run_convert(const ConvertArgs& args) {
     options.type = *type;
     options.model_name = args.name;
     options.warn = [](const std::string& note) { std::fprintf(stderr, "loom convert: %s\n", note.c_str()); };
-    ConvertReport r = convert_hf_to_gguf(args.folder, args.output, options);
+    // A bar on a terminal (after 2 s), one plain line in a log; -q: nothing.
+    ProgressBar bar("converting", 0, ProgressStyle{ProgressUnit::Items, "tensors", true, true, true});
+    options.progress = [&](int64_t done, int64_t total) {
+        bar.set_total(static_cast<uint64_t>(total));
+        bar.update(static_cast<uint64_t>(done));
+    };
+    ConvertReport r = convert_hf_to_gguf(resolve_model_path(args.folder), args.output, options);
+    bar.finish();
     std::printf("%s: %s, %lld tensors, %s of tensor data, type %s, tokenizer %s\n", args.output.c_str(),
                 r.architecture.c_str(), static_cast<long long>(r.tensors), format_bytes(r.bytes).c_str(),
                 dtype_name(*type),
@@ -44,6 +54,7 @@ CommandRegistrar convert_registrar(
          sub.add_option("--type", args->type,
                         std::string("matrix type: ") + target_type_list() + " (default f16)");
          sub.add_option("--name", args->name, "general.name (default: the folder name)");
+         add_quiet_flag(sub);
          return [args] { return run_convert(*args); };
      }});
 

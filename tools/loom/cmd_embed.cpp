@@ -10,6 +10,9 @@
 
 #include "command.h"
 #include "core/error.h"
+#include "default_model.h"
+#include "quiet_flag.h"
+#include "store/progress_bar.h"
 #include "tasks/embed.h"
 #include "tasks/search.h"
 
@@ -37,8 +40,12 @@ int run_embed(const EmbedArgs& a) {
     if (a.no_normalize) options.normalize = false;
     options.truncate = !a.no_truncate;
     options.batch_size = a.batch_size;
-    auto embedder = Embedder::open(a.model, options);
-    std::vector<std::vector<float>> vectors = embedder->embed(texts);
+    auto embedder = Embedder::open(resolve_model_path(a.model), options);
+    ProgressBar bar("embedding", texts.size(),
+                    ProgressStyle{ProgressUnit::Items, "texts", true, true, false});
+    std::vector<std::vector<float>> vectors =
+        embedder->embed(texts, [&](size_t done, size_t) { bar.update(done); });
+    bar.finish();
     for (size_t i = 0; i < vectors.size(); ++i) {
         nlohmann::ordered_json line = {{"index", i}, {"embedding", vectors[i]}};
         std::printf("%s\n", line.dump().c_str());
@@ -59,6 +66,7 @@ CommandRegistrar embed_registrar(
          sub.add_flag("--no-truncate", a->no_truncate,
                       "fail on texts longer than the model's limit instead of cutting");
          sub.add_option("--batch-size", a->batch_size, "texts per forward pass")->check(CLI::PositiveNumber);
+         add_quiet_flag(sub);
          return [a] { return run_embed(*a); };
      }});
 

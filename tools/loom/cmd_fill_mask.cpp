@@ -5,6 +5,7 @@
 #include <string>
 
 #include "command.h"
+#include "default_model.h"
 #include "tasks/fill_mask.h"
 
 namespace loom::cli {
@@ -19,7 +20,7 @@ struct FillMaskArgs {
 int run_fill_mask(const FillMaskArgs& a) {
     EncoderInputOptions options;
     options.truncate = !a.no_truncate;
-    auto pipeline = FillMaskPipeline::open(a.model, options);
+    auto pipeline = FillMaskPipeline::open(resolve_model_path(a.model), options);
     auto results = pipeline->run(a.text, a.k);
     nlohmann::json out = fill_mask_to_json(results);
     std::printf("%s\n", (results.size() == 1 ? out[0] : out).dump().c_str());

@@ -243,7 +243,7 @@ CommandRegistrar inspect_registrar(
          auto ctx = std::make_shared<int64_t>(0);
          sub.add_option("-c,--ctx-size", *ctx, "context for the memory estimate (0: min(trained, 4096))");
          return [path, as_json, ctx] {
-             ModelSource source = open_model_source(*path);
+             ModelSource source = open_model_source(resolve_model_path(*path));
              json report = build_report(source);
              std::optional<MemoryEstimate> memory = decoder_memory(source, *ctx);
              if (memory) report["memory_estimate"] = memory_json(*memory);

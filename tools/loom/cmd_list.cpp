@@ -1,4 +1,5 @@
-// `loom list [--store DIR] [--json]`: the models in the store and the registry-package models in models/.
+// `loom list [--store DIR] [--json]`: the models in the store and the registry-package models in models/. Each
+// NAME is what -m takes in every command, from any directory (store/model_resolver.h).
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>

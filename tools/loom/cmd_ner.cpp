@@ -57,7 +57,7 @@ int run_ner(const NerArgs& a) {
     const Aggregation strategy = parse_aggregation(a.aggregation);
     EncoderInputOptions options;
     options.truncate = !a.no_truncate;
-    auto pipeline = NerPipeline::open(a.model, options);
+    auto pipeline = NerPipeline::open(resolve_model_path(a.model), options);
     std::printf("%s\n", ner_to_json(pipeline->run(a.text, strategy), strategy).dump().c_str());
     return 0;
 }

@@ -8,6 +8,7 @@
 // agreement and both perplexities (tasks/kl_divergence.h). Typical use: save with --f32-activations, compare
 // the default path.
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +19,8 @@
 #include "core/parallel.h"
 #include "default_model.h"
 #include "kernels/cpu/matmul.h"
+#include "quiet_flag.h"
+#include "store/progress_bar.h"
 #include "tasks/kl_divergence.h"
 #include "tasks/logits_file.h"
 #include "tasks/perplexity.h"
@@ -33,11 +36,18 @@ struct PerplexityArgs {
     bool context_given = false, chunks_given = false;
 };
 
-void print_progress(int64_t done, int64_t total, double ppl) {
-    std::fprintf(stderr, "\rwindow %lld/%lld  ppl %.4f", static_cast<long long>(done),
-                 static_cast<long long>(total), ppl);
-    if (done == total) std::fprintf(stderr, "\n");
-}
+// The windows scored so far and the running perplexity: a bar on a terminal, nothing in a log.
+struct WindowProgress {
+    ProgressBar bar{"perplexity", 0, ProgressStyle{ProgressUnit::Items, "windows", true, true, false}};
+    void operator()(int64_t done, int64_t total, double ppl) {
+        char detail[32];
+        std::snprintf(detail, sizeof detail, "ppl %.4f", ppl);
+        bar.set_total(static_cast<uint64_t>(total));
+        bar.set_detail(detail);
+        bar.update(static_cast<uint64_t>(done));
+        if (done == total) bar.finish();
+    }
+};
 
 int run_kl_divergence(const PerplexityArgs& args, LoadedModel& m) {
     LogitsFileReader reference(args.kl_divergence);
@@ -49,7 +59,8 @@ int run_kl_divergence(const PerplexityArgs& args, LoadedModel& m) {
     KlAccumulator kl;
     ReferenceRow row;
     const std::vector<int32_t>& tokens = reference.tokens();
-    PerplexityResult r = compute_perplexity(*m.model, tokens, reference.n_ctx(), print_progress,
+    WindowProgress progress;
+    PerplexityResult r = compute_perplexity(*m.model, tokens, reference.n_ctx(), std::ref(progress),
                                             [&](int64_t begin, int64_t len, const float* logits) {
                                                 for (int64_t i = 0; i + 1 < len; ++i) {
                                                     reference.read_row(row);
@@ -116,7 +127,8 @@ int run_perplexity(const PerplexityArgs& args) {
                 writer->write_row(logits + i * n_vocab, tokens[static_cast<size_t>(begin + i + 1)]);
         };
     }
-    PerplexityResult r = compute_perplexity(*m.model, tokens, args.context, print_progress, save);
+    WindowProgress progress;
+    PerplexityResult r = compute_perplexity(*m.model, tokens, args.context, std::ref(progress), save);
     if (writer) writer->finish();
     if (args.json) {
         std::printf(
@@ -138,6 +150,7 @@ CommandRegistrar perplexity_registrar(
      [](CLI::App& sub) -> std::function<int()> {
          auto args = std::make_shared<PerplexityArgs>();
          sub.add_option("-m,--model", args->model, "model (.gguf or HF folder)");
+         add_quiet_flag(sub);
          sub.add_option("-f,--file", args->text_file, "text file");
          CLI::Option* ctx = sub.add_option("-c,--ctx-size", args->context, "window length in tokens (512)");
          CLI::Option* chunks = sub.add_option("--chunks", args->chunks, "score at most this many windows");

@@ -1,4 +1,4 @@
-// `loom pull hf:ORG/REPO[:FILE] [--store DIR]`: downloads a model from the Hugging Face hub (or the mirror in
+// `loom pull [hf:]ORG/REPO[:FILE] [--store DIR]`: downloads a model from the Hugging Face hub (or the mirror in
 // $LOOM_HF_ENDPOINT) into the store, with a progress bar, resume and sha256 checks (store/hub_pull.h).
 #include <cstdio>
 #include <memory>
@@ -7,6 +7,7 @@
 #include "command.h"
 #include "core/error.h"
 #include "store/hub_pull.h"
+#include "store/progress_bar.h"
 
 namespace loom::cli {
 namespace {
@@ -17,8 +18,10 @@ struct PullArgs {
 };
 
 int run_pull(const PullArgs& args) {
-    std::optional<HfModelName> name = parse_hf_name(args.name);
-    if (!name) throw Error("'" + args.name + "': loom pulls hf:ORG/REPO or hf:ORG/REPO:FILE");
+    if (args.quiet) set_progress_quiet(true);
+    std::optional<HfModelName> name = parse_model_name(args.name);
+    if (!name)
+        throw Error("'" + args.name + "': loom pulls ORG/REPO, ORG/REPO:FILE or the same with hf: before them");
     const std::string root = store_root(args.store);
     HubClient client(HubConfig::from_environment());
     PullResult r = pull_model(client, root, *name, !args.quiet);
@@ -32,7 +35,7 @@ CommandRegistrar pull_registrar(
     {"pull", "download a model from the Hugging Face hub into the local store",
      [](CLI::App& sub) -> std::function<int()> {
          auto args = std::make_shared<PullArgs>();
-         sub.add_option("name", args->name, "hf:ORG/REPO or hf:ORG/REPO:FILE")->required();
+         sub.add_option("name", args->name, "ORG/REPO or ORG/REPO:FILE (hf: before them is optional)")->required();
          sub.add_option("--store", args->store, "store folder (default $LOOM_HOME or ~/.cache/loom)");
          sub.add_flag("-q,--quiet", args->quiet, "no progress bar");
          return [args] { return run_pull(*args); };

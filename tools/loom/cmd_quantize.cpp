@@ -1,6 +1,7 @@
 // `loom quantize IN.gguf OUT.gguf TYPE [-t THREADS]`: re-encodes a GGUF model (e.g. an f16/f32 conversion)
 // to a smaller type on every thread, with a progress bar. Which tensors get which type:
-// quantize/type_policy.h.
+// quantize/type_policy.h. IN is anything -m takes (a path, a store name); OUT may not be IN, and is written to
+// a temp file renamed into place when complete (store/safe_output.h).
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -8,8 +9,10 @@
 #include "command.h"
 #include "core/error.h"
 #include "core/parallel.h"
+#include "default_model.h"
 #include "quantize/gguf_quantizer.h"
 #include "quantize/type_policy.h"
+#include "quiet_flag.h"
 #include "store/progress_bar.h"
 
 namespace loom::cli {
@@ -24,8 +27,10 @@ int run_quantize(const QuantizeArgs& args) {
     std::optional<DType> type = parse_target_type(args.type);
     if (!type) throw Error("unknown type '" + args.type + "'; loom quantizes to: " + target_type_list());
     if (args.threads > 0) set_num_threads(args.threads);
-    ProgressBar bar("quantizing", 0);
-    QuantizeReport r = quantize_gguf_file(args.input, args.output, *type, [&](uint64_t done, uint64_t total) {
+    // A bar on a terminal (after 2 s), one plain line in a log; -q: nothing.
+    ProgressBar bar("quantizing", 0, ProgressStyle{ProgressUnit::Bytes, "", true, true, true});
+    const std::string input = resolve_model_path(args.input);
+    QuantizeReport r = quantize_gguf_file(input, args.output, *type, [&](uint64_t done, uint64_t total) {
         bar.set_total(total);
         bar.update(done);
     });
@@ -45,6 +50,7 @@ CommandRegistrar quantize_registrar({"quantize",
                                 sub.add_option("output", args->output, "GGUF file to write")->required();
                                 sub.add_option("type", args->type, target_type_list())->required();
                                 sub.add_option("-t,--threads", args->threads, "threads (default: all)");
+                                add_quiet_flag(sub);
                                 return [args] { return run_quantize(*args); };
                             }});
 

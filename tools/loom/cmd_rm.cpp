@@ -1,4 +1,4 @@
-// `loom rm hf:ORG/REPO[:FILE] [--store DIR]`: deletes a pulled model (or one file of it) from the store.
+// `loom rm [hf:]ORG/REPO[:FILE] [--store DIR]`: deletes a pulled model (or one file of it) from the store.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -17,7 +17,7 @@ struct RmArgs {
 CommandRegistrar rm_registrar(
     {"rm", "remove a pulled model from the local store", [](CLI::App& sub) -> std::function<int()> {
          auto args = std::make_shared<RmArgs>();
-         sub.add_option("name", args->name, "hf:ORG/REPO or hf:ORG/REPO:FILE")->required();
+         sub.add_option("name", args->name, "ORG/REPO or ORG/REPO:FILE (hf: before them is optional), as loom list names it")->required();
          sub.add_option("--store", args->store, "store folder (default $LOOM_HOME or ~/.cache/loom)");
          return [args] {
              const uint64_t freed = remove_model(store_root(args->store), args->name);

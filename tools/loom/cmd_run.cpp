@@ -14,6 +14,7 @@
 #include "grammar_flags.h"
 #include "generation_flags.h"
 #include "store/memory_estimate.h"
+#include "store/progress_bar.h"
 
 namespace loom::cli {
 namespace {
@@ -56,7 +57,8 @@ int run(RunOptions& o) {
     const std::optional<std::string> gbnf = o.grammar.gbnf();  // a bad grammar or schema fails before loading
     if (gbnf) grammar::parse_gbnf(*gbnf);
 
-    LoadedModel m = load_model(resolve_model_path(o.gen.model));
+    if (o.quiet) set_progress_quiet(true);
+    LoadedModel m = load_model(resolve_or_pull_model_path(o.gen.model));
     Session session(*m.model, choose_context(m.model->config(), o.gen.context));
     std::vector<int32_t> ids = m.tokenizer->encode(prompt, true).ids;
     if (o.beam.enabled()) {
@@ -79,13 +81,21 @@ int run(RunOptions& o) {
     if (!o.gen.ignore_eos) options.end_of_generation = m.end_of_generation;
 
     const bool stream = !o.no_stream && o.top_probs == 0;
-    if (!o.no_display_prompt && o.top_probs == 0) {
-        std::fputs(prompt.c_str(), stdout);
-        std::fflush(stdout);
-    }
+    // A spinner while a long prompt is read (on a terminal, after 2 s), erased before the text; the prompt is
+    // echoed once it has been read, so the spinner never overwrites it.
+    ProgressBar prefill("reading the prompt (" + std::to_string(ids.size()) + " tokens)", 0,
+                        ProgressStyle{ProgressUnit::Items, "", true, false, false});
+    bool prompt_read = false;
+    const auto end_of_prompt = [&] {
+        if (prompt_read) return;
+        prompt_read = true;
+        prefill.finish();
+        if (!o.no_display_prompt && o.top_probs == 0) std::fputs(prompt.c_str(), stdout);
+    };
     int64_t step_index = 0;
     GenerationResult result =
         generate(session, *m.tokenizer, ids, *sampler, options, [&](const GenerationStep& step) {
+            end_of_prompt();
             if (stream) {
                 std::fputs(step.text.c_str(), stdout);
                 std::fflush(stdout);
@@ -98,6 +108,7 @@ int run(RunOptions& o) {
                 std::printf("\n");
             }
         });
+    end_of_prompt();
     if (!stream)
         std::fputs((o.no_display_prompt || o.top_probs > 0 ? result.text : prompt + result.text).c_str(),
                    stdout);
@@ -121,6 +132,7 @@ CommandRegistrar run_registrar({"run", "complete a prompt with a decoder model (
                             [](CLI::App& app) -> std::function<int()> {
                                 auto o = std::make_shared<RunOptions>();
                                 o->gen.add_to(app);
+                                add_offline_flag(app);
                                 o->beam.add_to(app);
                                 o->grammar.add_to(app);
                                 app.add_option("-p,--prompt", o->prompt_flag, "the prompt");

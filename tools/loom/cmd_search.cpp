@@ -8,6 +8,9 @@
 
 #include "command.h"
 #include "core/log.h"
+#include "default_model.h"
+#include "quiet_flag.h"
+#include "store/progress_bar.h"
 #include "tasks/search.h"
 
 namespace loom::cli {
@@ -22,8 +25,18 @@ struct SearchArgs {
 int run_search(const SearchArgs& a) {
     EmbedOptions options;
     options.truncate = !a.no_truncate;
-    auto embedder = Embedder::open(a.model, options);
-    CorpusEmbeddings corpus = embed_corpus(*embedder, a.model, a.corpus);
+    const std::string model = resolve_model_path(a.model);
+    auto embedder = Embedder::open(model, options);
+    ProgressBar bar("embedding the corpus (once: the vectors are cached)", 0,
+                    ProgressStyle{ProgressUnit::Items, "lines", true, true, false});
+    CorpusEmbeddings corpus = embed_corpus(*embedder, model, a.corpus, [&](size_t done, size_t total) {
+        bar.set_total(total);
+        bar.update(done);
+    });
+    bar.finish();
+    if (!corpus.from_cache && !corpus.cache_path.empty() && !progress_quiet())
+        std::fprintf(stderr, "loom search: corpus embeddings cached at %s (later searches read them)\n",
+                     corpus.cache_path.c_str());
     log_info(corpus.from_cache ? "corpus embeddings from cache " : "corpus embeddings cached at ",
              corpus.cache_path);
     std::vector<std::string> query{a.query};
@@ -48,6 +61,7 @@ CommandRegistrar search_registrar(
          sub.add_option("-k,--top-k", a->k, "how many results")->check(CLI::PositiveNumber);
          sub.add_flag("--no-truncate", a->no_truncate,
                       "fail on texts longer than the model's limit instead of cutting");
+         add_quiet_flag(sub);
          return [a] { return run_search(*a); };
      }});
 

@@ -46,7 +46,7 @@ int run(ServeOptions& o) {
     server::ServerModel served;
     std::unique_ptr<LoadedModel> loaded;
     std::unique_ptr<Embedder> embedder;
-    const std::string path = resolve_model_path(o.model);
+    const std::string path = resolve_or_pull_model_path(o.model);
     try {
         loaded = std::make_unique<LoadedModel>(load_model(path));
     } catch (const Error&) {
@@ -56,7 +56,7 @@ int run(ServeOptions& o) {
         served.embedding_name = served_name(path);
     }
     if (!o.embedding_model.empty()) {
-        embedder = Embedder::open(o.embedding_model);
+        embedder = Embedder::open(resolve_or_pull_model_path(o.embedding_model));
         served.embedding_name = served_name(o.embedding_model);
     }
     if (loaded) {
@@ -76,7 +76,7 @@ int run(ServeOptions& o) {
     served.embedder = embedder.get();
     std::unique_ptr<Seq2SeqTextPipeline> translator;
     if (!o.translate_model.empty()) {
-        translator = Seq2SeqTextPipeline::open(o.translate_model);
+        translator = Seq2SeqTextPipeline::open(resolve_or_pull_model_path(o.translate_model));
         served.translator = translator.get();
         served.translate_name = served_name(o.translate_model);
     }
@@ -84,7 +84,7 @@ int run(ServeOptions& o) {
     if (!o.ner_model.empty()) {
         EncoderInputOptions options;
         options.truncate = true;  // as `loom ner` does by default
-        ner = NerPipeline::open(o.ner_model, options);
+        ner = NerPipeline::open(resolve_or_pull_model_path(o.ner_model), options);
         served.ner = ner.get();
         served.ner_name = served_name(o.ner_model);
     }
@@ -102,6 +102,7 @@ CommandRegistrar serve_registrar(
      [](CLI::App& app) -> std::function<int()> {
          auto o = std::make_shared<ServeOptions>();
          app.add_option("-m,--model", o->model, "model file or folder (default: the default model)");
+         add_offline_flag(app);
          app.add_option("--host", o->config.host, "address to listen on")->capture_default_str();
          app.add_option("--port", o->config.port, "port (0: any free port)")->capture_default_str();
          app.add_option("--slots", o->config.scheduler.n_slots, "sequences decoded together")

@@ -12,6 +12,7 @@
 
 #include "command.h"
 #include "core/error.h"
+#include "default_model.h"
 #include "formats/gguf_tokenizer.h"
 #include "formats/model_source.h"
 #include "tokenizer/sentencepiece_model.h"
@@ -34,7 +35,7 @@ void add_tokenizer_flags(CLI::App& sub, TokenizerFlags& f) {
 std::unique_ptr<Tokenizer> open_tokenizer(const TokenizerFlags& f) {
     if (!f.tokenizer_path.empty()) return Tokenizer::from_file(f.tokenizer_path);
     if (f.model_path.empty()) throw Error("give --tokenizer FILE or -m MODEL");
-    const ModelSource source = open_model_source(f.model_path);
+    const ModelSource source = open_model_source(resolve_model_path(f.model_path));
     if (source.format == SourceFormat::Gguf) return tokenizer_from_gguf(*source.gguf);
     if (!source.tokenizer_json_path.empty()) return Tokenizer::from_file(source.tokenizer_json_path);
     if (!source.sentencepiece_model_path.empty())

@@ -12,6 +12,9 @@
 #include "command.h"
 #include "core/error.h"
 #include "core/parallel.h"
+#include "default_model.h"
+#include "quiet_flag.h"
+#include "store/progress_bar.h"
 #include "tasks/translate.h"
 
 namespace loom::cli {
@@ -67,6 +70,7 @@ void add_common(CLI::App& sub, TextToTextArgs& a) {
     sub.add_option("--repeat-penalty", s.repeat_penalty, "repetition penalty (1: off)")
         ->capture_default_str();
     sub.add_option("-s,--seed", a.seed, "random seed (-1: random)")->capture_default_str();
+    add_quiet_flag(sub);
 }
 
 std::vector<std::string> read_lines(const std::string& path) {
@@ -80,15 +84,6 @@ std::vector<std::string> read_lines(const std::string& path) {
     return lines;
 }
 
-void draw_progress(size_t done, size_t total) {
-    const int width = 30;
-    const int filled = total ? static_cast<int>(width * done / total) : width;
-    std::fprintf(stderr, "\r[%s%s] %zu/%zu", std::string(filled, '#').c_str(),
-                 std::string(width - filled, ' ').c_str(), done, total);
-    if (done == total) std::fprintf(stderr, "\n");
-    std::fflush(stderr);
-}
-
 int run_text_to_text(TextToTextArgs& a, bool translate) {
     if (a.text.empty() == a.input.empty()) throw Error("give either a text or --input FILE (one of them)");
     if (a.seed < -1) throw Error("--seed must be >= -1, got " + std::to_string(a.seed));
@@ -98,7 +93,7 @@ int run_text_to_text(TextToTextArgs& a, bool translate) {
     a.options.truncate = a.truncate;
     if (a.early_stopping) a.options.early_stopping = EarlyStopping::WhenFull;
     set_num_threads(a.threads);
-    auto pipeline = Seq2SeqTextPipeline::open(a.model);
+    auto pipeline = Seq2SeqTextPipeline::open(resolve_model_path(a.model));
     if (translate) {
         pipeline->set_translation(a.from, a.to);
     } else {
@@ -106,15 +101,17 @@ int run_text_to_text(TextToTextArgs& a, bool translate) {
     }
     const bool from_file = !a.input.empty();
     const std::vector<std::string> texts = from_file ? read_lines(a.input) : std::vector<std::string>{a.text};
+    // A file: a bar on a terminal (after 2 s), one plain summary line otherwise.
+    ProgressBar bar(translate ? "translating" : "summarizing", texts.size(),
+                    ProgressStyle{ProgressUnit::Items, "lines", true, true, true}, from_file);
     size_t done = 0;
-    const auto progress = [&](size_t) {
-        if (from_file) draw_progress(++done, texts.size());
-    };
+    const auto progress = [&](size_t) { bar.update(++done); };
     if (a.options.num_return_sequences > 1) {
         if (a.options.num_return_sequences > a.options.num_beams)
             throw Error("--num-return-sequences " + std::to_string(a.options.num_return_sequences) +
                         " needs --num-beams >= it (got " + std::to_string(a.options.num_beams) + ")");
         const auto beams = pipeline->run_beams(texts, a.options, progress);
+        bar.finish();
         for (size_t i = 0; i < beams.size(); ++i) {
             if (i > 0) std::printf("\n");
             for (const ScoredText& h : beams[i]) std::printf("%.6f\t%s\n", h.score, h.text.c_str());
@@ -128,6 +125,7 @@ int run_text_to_text(TextToTextArgs& a, bool translate) {
     if (a.timing)
         std::fprintf(stderr, "translate seconds: %.4f\n",
                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    bar.finish();
     for (const std::string& line : outputs) std::printf("%s\n", line.c_str());
     return 0;
 }

@@ -13,29 +13,43 @@
 #include "formats/gguf.h"
 #include "formats/gguf_tokenizer.h"
 #include "generate/chat_template.h"
-#include "store/model_store.h"
+#include "store/model_resolver.h"
+#include "store/progress_bar.h"
 
 namespace loom::cli {
 
 namespace fs = std::filesystem;
 
-std::string resolve_model_path(const std::string& flag) {
-    // A store name (hf:ORG/REPO[:FILE], fetched by `loom pull`) in the store at $LOOM_HOME or ~/.cache/loom.
-    if (flag.starts_with("hf:")) return resolve_stored_model(store_root(""), flag);
-    if (!flag.empty()) {
-        if (!fs::exists(flag)) throw Error("model not found: '" + flag + "'");
-        return flag;
-    }
-    if (const char* env = std::getenv("LOOM_MODEL"); env && *env) {
-        if (!fs::exists(env)) throw Error(std::string("model not found: '") + env + "' (from $LOOM_MODEL)");
-        return env;
-    }
+namespace {
+
+std::string resolve_model_or_default(const std::string& flag, bool pull_if_missing) {
+    ModelLookup lookup;
+    lookup.pull_if_missing = pull_if_missing;
+    lookup.show_progress = !progress_quiet();
+    if (!flag.empty()) return resolve_model(flag, lookup);
+    if (const char* env = std::getenv("LOOM_MODEL"); env && *env) return resolve_model(env, lookup);
     for (const fs::path& root : {fs::current_path(), fs::path(LOOM_SOURCE_DIR)}) {
         fs::path candidate = root / kDefaultModelRelativePath;
         if (fs::exists(candidate)) return candidate.string();
     }
     throw Error(std::string("no model given and the default model is missing (") + kDefaultModelRelativePath +
                 "); run scripts/fetch_default_model.sh or pass -m MODEL");
+}
+
+}  // namespace
+
+std::string resolve_model_path(const std::string& flag) {
+    return resolve_model_or_default(flag, false);
+}
+
+std::string resolve_or_pull_model_path(const std::string& flag) {
+    return resolve_model_or_default(flag, true);
+}
+
+void add_offline_flag(CLI::App& app) {
+    app.add_flag_callback(
+        "--offline", [] { set_offline(true); },
+        "never download: a model not in the store is an error (also LOOM_OFFLINE=1)");
 }
 
 namespace {
