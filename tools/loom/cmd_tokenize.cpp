@@ -142,7 +142,8 @@ CommandRegistrar detokenize_registrar(
     {"detokenize", "turn token ids back into text", [](CLI::App& sub) -> std::function<int()> {
          auto o = std::make_shared<DetokenizeOptions>();
          add_tokenizer_flags(sub, o->source);
-         sub.add_option("ids", o->ids, "token ids (none: read from a pipe on stdin, separated by blanks)");
+         sub.add_option("ids", o->ids, "token ids (none: read from a pipe on stdin, separated by blanks)")
+             ->check(whole_number(0, INT32_MAX));
          sub.add_flag("--keep-special", o->keep_special, "keep special tokens in the text");
          return [o] {
              if (o->ids.empty() && stdin_has_text()) o->ids = ids_from_text(read_whole_input("-"));
