@@ -73,6 +73,8 @@ bad_values = ["-99999999999", "99999999999999999999", "1e308", "abc", "-1e308"]
 problems, checked = [], 0
 for cmd in commands:
     help_text = subprocess.run([loom, cmd, "--help"], capture_output=True, text=True).stdout
+    if not re.search(r"^\s+-q,--quiet\b", help_text, re.M):
+        problems.append(f"loom {cmd}: no -q/--quiet")
     for line in help_text.splitlines():
         m = re.match(r"^\s+((?:-[-\w]+,?)+)\s+(INT|UINT|FLOAT|NUMBER)\b", line)
         if not m:

@@ -91,12 +91,18 @@ int main(int argc, char** argv) {
         if (!near.empty()) message += "; did you mean '" + near + "'?";
         return report_argument_error(message, "");
     }
+    CLI::App* command = word < argc ? app.get_subcommand(args[word]) : nullptr;
     // llama.cpp's two-letter short flag -np (serve --parallel), which CLI11 cannot declare.
     std::string parallel = "--parallel";
-    for (size_t i = static_cast<size_t>(word) + 1; i < args.size(); ++i)
-        if (std::strcmp(args[i], "-np") == 0) args[i] = parallel.data();
+    for (size_t i = static_cast<size_t>(word) + 1; command != nullptr && i < args.size(); ++i) {
+        if (std::strcmp(args[i], "-np") != 0) continue;
+        if (command->get_option_no_throw(parallel) == nullptr)
+            return report_argument_error("unknown option '-np' for 'loom " + command->get_name() +
+                                             "' (it is 'loom serve --parallel')",
+                                         command->get_name());
+        args[i] = parallel.data();
+    }
 
-    CLI::App* command = word < argc ? app.get_subcommand(args[word]) : nullptr;
     try {
         app.parse(static_cast<int>(args.size()), args.data());
     } catch (const CLI::CallForHelp& e) {
