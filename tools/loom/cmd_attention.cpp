@@ -182,7 +182,8 @@ CommandRegistrar attention_registrar(
          sub.add_option("--heads", a->heads, "heads to keep: all, or e.g. 0-3");
          const CLI::Validator new_tokens = whole_number(0, 1 << 16);
          sub.add_option("-n,--n-predict", a->generate,
-                        "greedily generate N tokens, one attention row each (decoders; 0: only read the text)")
+                        "greedily generate N tokens, one attention row each (decoders: 0 only reads the text; "
+                        "encoder-decoders: 0 means 32)")
              ->capture_default_str()
              ->check(new_tokens);
          add_hidden_alias(sub, "--generate", a->generate, &new_tokens);
