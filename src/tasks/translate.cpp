@@ -116,7 +116,7 @@ std::vector<int32_t> Seq2SeqTextPipeline::source_ids(const std::string& text, bo
         if (!truncate)
             throw Error("source of " + std::to_string(ids.size()) +
                         " tokens is longer than the encoder allows (" + std::to_string(limit) + ")")
-                .hint("shorten the input, or allow truncation (drop --no-truncate)");
+                .hint("shorten the input, or allow truncation (--truncate)");
         log_warn("source of ", ids.size(), " tokens truncated to ", limit, " tokens (the encoder's limit)");
         const int32_t last = ids.back();
         ids.resize(limit);
