@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/json_depth.h"
+#include "core/log.h"
 #include "formats/model_tokenizer.h"
 #include "generate/beam_seq2seq_adapter.h"
 #include "models/marian_tokenizer.h"
@@ -115,7 +116,8 @@ std::vector<int32_t> Seq2SeqTextPipeline::source_ids(const std::string& text, bo
         if (!truncate)
             throw Error("source of " + std::to_string(ids.size()) +
                         " tokens is longer than the encoder allows (" + std::to_string(limit) + ")")
-                .hint("shorten the input or pass --truncate");
+                .hint("shorten the input, or allow truncation (--truncate)");
+        log_warn("source of ", ids.size(), " tokens truncated to ", limit, " tokens (the encoder's limit)");
         const int32_t last = ids.back();
         ids.resize(limit);
         if (last == c.eos_token_id) ids.back() = last;  // keep the end-of-source marker

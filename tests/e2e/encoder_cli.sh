@@ -14,7 +14,7 @@ python3 scripts/goldens/write_tiny_encoders.py "$tmp/m" || { echo "FAIL: python3
 # expect_error WHAT ARGS...: exit 1, one stderr line "loom: error: ..." containing WHAT.
 expect_error() {
     local what=$1; shift
-    "$loom" "$@" >"$tmp/out" 2>"$tmp/err"
+    "$loom" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
     local rc=$?
     [ "$rc" -eq 1 ] || fail "$* exited $rc, expected 1"
     grep -q "^loom: error:.*$what" "$tmp/err" || fail "$*: stderr lacks 'loom: error: ...$what': $(cat "$tmp/err")"
@@ -35,7 +35,7 @@ else
 fi
 printf 'first line\n\nsecond line\n' >"$tmp/texts"
 "$loom" embed -m "$tmp/m/bert" --file "$tmp/texts" --pooling cls --no-normalize >"$tmp/emb" 2>"$tmp/err" &&
-    [ "$(wc -l <"$tmp/emb")" -eq 2 ] || fail "embed --file: expected 2 lines: $(cat "$tmp/err")"
+    [ "$(wc -l <"$tmp/emb")" -eq 3 ] || fail "embed --file: expected 3 lines (one per line, blank too): $(cat "$tmp/err")"
 expect_error "no texts" embed -m "$tmp/m/bert"
 long=$(for i in $(seq 100); do printf 'paris '; done)
 expect_error "longer than 64 tokens" embed -m "$tmp/m/bert" --no-truncate "$long"

@@ -6,28 +6,34 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "flag_ranges.h"
 #include "generate/beam_decoder_adapter.h"
 
 namespace loom::cli {
 
 void BeamFlags::add_to(CLI::App& app) {
     app.add_option("--num-beams", num_beams, "beam search with this many beams (1: sample instead)")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(whole_number(1, 1024));
     app.add_option("--length-penalty", length_penalty,
                    "beam scores are sum(logprob) / length^this (> 0 favours longer outputs)")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(real_number(-100, 100));
     app.add_option("--no-repeat-ngram-size", no_repeat_ngram_size,
                    "beam search: no n-gram of this size occurs twice (0: off)")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(whole_number(0, 1 << 20));
     app.add_option("--num-return-sequences", num_return_sequences,
                    "beam search: print the N best hypotheses with their scores")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(whole_number(1, 1024));
     app.add_flag("--early-stopping", early_stopping,
                  "beam search: stop as soon as num-beams hypotheses are finished");
     app.add_flag("--early-stopping-never", early_stopping_never,
                  "beam search: go on while a running beam could still win at the longest length");
     app.add_option("--min-new-tokens", min_new_tokens, "beam search: no end-of-generation before this many")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(whole_number(0, 1 << 30));
 }
 
 BeamSearchOptions BeamFlags::options(int32_t n_predict, std::vector<int32_t> eos,

@@ -1,4 +1,5 @@
-// `loom attention [-m MODEL] [-o DIR] [--layers 0,2-4] [--heads ..] [--generate N] "text"`: records the
+// `loom attention [-m MODEL] [-o DIR] [--layers 0,2-4] [--heads ..] [-n N] "text"` (or -f FILE / a pipe):
+// records the
 // softmax weights of every kept layer and head while the model reads the text (and, for a decoder, greedily
 // generates N more tokens, one attention row each), then writes attention.json (bertviz-loadable), PNG
 // heatmaps and an interactive attention.html into DIR (see src/attention_maps/attention_outputs.h). Decoder
@@ -14,6 +15,8 @@
 #include "core/error.h"
 #include "core/parallel.h"
 #include "default_model.h"
+#include "shared_flags.h"
+#include "text_input.h"
 #include "models/encoder_config.h"
 #include "models/seq2seq_model.h"
 #include "tasks/encoder_runner.h"
@@ -24,8 +27,10 @@ namespace {
 
 struct AttentionArgs {
     std::string model, out_dir = "attention", layers = "all", heads = "all", text;
-    int64_t generate = 0;
+    std::string file;
+    int64_t generate = 0;  // -n
     int threads = 0;
+    bool quiet = false;
 };
 
 void fill_tokens(AttentionDocument& doc, const Tokenizer& tokenizer, std::span<const int32_t> ids) {
@@ -36,14 +41,17 @@ void fill_tokens(AttentionDocument& doc, const Tokenizer& tokenizer, std::span<c
     }
 }
 
+bool attention_quiet = false;  // -q: no memory line
+
 void report_memory(const AttentionSelection& s, int64_t max_tokens) {
+    if (attention_quiet) return;
     std::fprintf(stderr, "loom: recording %zu layers x %zu heads x %lld tokens (%.1f MiB)\n", s.layers.size(),
                  s.heads.size(), static_cast<long long>(max_tokens),
                  static_cast<double>(attention_recorder_bytes(s, max_tokens)) / (1024.0 * 1024.0));
 }
 
 AttentionDocument run_encoder(const AttentionArgs& a, const std::string& path, AttentionMaps& maps) {
-    if (a.generate > 0) throw Error("--generate needs a decoder model; " + path + " is an encoder");
+    if (a.generate > 0) throw Error("-n (tokens to generate) needs a decoder model; " + path + " is an encoder");
     auto runner = EncoderRunner::open(path);
     const std::vector<std::string> texts = {a.text};
     const std::vector<Encoding> encodings = runner->encode(texts);
@@ -135,9 +143,12 @@ size_t run_seq2seq(const AttentionArgs& a, const ModelSource& source) {
     return written.size();
 }
 
-int run(const AttentionArgs& a) {
-    if (a.text.empty()) throw Error("no text: pass the text to look at as an argument");
-    if (a.generate < 0) throw Error("--generate must be >= 0");
+int run(AttentionArgs& a) {
+    a.text = single_text_input(a.text, a.file, false);
+    if (a.text.empty())
+        throw Error("no text").hint("pass the text to look at as an argument, -f FILE, or pipe it on stdin");
+    if (a.generate < 0) throw Error("-n must be >= 0");
+    attention_quiet = a.quiet;
     if (a.threads < 0) throw Error("-t must be >= 0, got " + std::to_string(a.threads));
     set_num_threads(a.threads);
     const std::string path = resolve_model_path(a.model);
@@ -169,10 +180,17 @@ CommandRegistrar attention_registrar(
          sub.add_option("-o,--out", a->out_dir, "output folder (default: attention)");
          sub.add_option("--layers", a->layers, "layers to keep: all, or e.g. 0,2-4,-1 (bounds memory)");
          sub.add_option("--heads", a->heads, "heads to keep: all, or e.g. 0-3");
-         sub.add_option("--generate", a->generate,
-                        "greedily generate N tokens, one attention row each (decoders)");
-         sub.add_option("-t,--threads", a->threads, "threads (default: all cores)");
-         sub.add_option("text", a->text, "the text to look at")->required();
+         const CLI::Validator new_tokens = whole_number(0, 1 << 16);
+         sub.add_option("-n,--n-predict", a->generate,
+                        "greedily generate N tokens, one attention row each (decoders: 0 only reads the text; "
+                        "encoder-decoders: 0 means 32)")
+             ->capture_default_str()
+             ->check(new_tokens);
+         add_hidden_alias(sub, "--generate", a->generate, &new_tokens);
+         add_threads_flag(sub, a->threads);
+         sub.add_option("text", a->text, "the text to look at (none: -f or a pipe on stdin)");
+         add_file_flag(sub, a->file, "read the text from this file");
+         sub.add_flag("-q,--quiet", a->quiet, "no memory line on stderr");
          return [a] { return run(*a); };
      }});
 

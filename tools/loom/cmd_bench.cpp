@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/parallel.h"
 #include "default_model.h"
+#include "shared_flags.h"
 #include "formats/model_source.h"
 
 namespace loom::cli {
@@ -103,10 +104,16 @@ CommandRegistrar bench_registrar(
      [](CLI::App& app) -> std::function<int()> {
          auto o = std::make_shared<BenchOptions>();
          app.add_option("-m,--model", o->model, "model (default: the default model)");
-         app.add_option("-t,--threads", o->threads, "threads (0: all cores)");
-         app.add_option("-p,--n-prompt", o->n_prompt, "prompt tokens")->capture_default_str();
-         app.add_option("-n,--n-gen", o->n_gen, "generated tokens")->capture_default_str();
-         app.add_option("-r,--repetitions", o->repetitions, "repetitions")->capture_default_str();
+         add_threads_flag(app, o->threads);
+         app.add_option("-p,--n-prompt", o->n_prompt, "prompt tokens (llama-bench's -p: a count, not a text)")
+             ->capture_default_str()
+             ->check(whole_number(0, 1 << 24));
+         const CLI::Validator generated = whole_number(0, 1 << 24);
+         app.add_option("-n,--n-predict", o->n_gen, "generated tokens")->capture_default_str()->check(generated);
+         add_hidden_alias(app, "--n-gen", o->n_gen, &generated);
+         app.add_option("-r,--repetitions", o->repetitions, "repetitions (llama-bench's -r)")
+             ->capture_default_str()
+             ->check(whole_number(1, 1 << 20));
          app.add_flag("--attention-maps", o->attention_maps,
                       "record every layer's attention weights while measuring (the cost of loom attention)");
          app.add_flag("--json", o->json, "one JSON line: {\"pp\": x, \"tg\": y, ...}");

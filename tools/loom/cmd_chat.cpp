@@ -108,7 +108,6 @@ bool run_chat_command(const ChatCommand& command, ChatConversation& conversation
 
 int run_chat(ChatOptions& o) {
     const int32_t reply_limit = o.gen.n_predict == kChatReplyUntilEnd ? 0 : o.gen.n_predict;
-    if (o.gen.n_predict == kChatReplyUntilEnd) o.gen.n_predict = 1;  // GenerationFlags checks counts > 0
     o.gen.validate_and_finish();
     LoadedModel m = load_model(resolve_or_pull_model_path(o.gen.model));
     if (m.chat_template.empty())

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "command.h"
+#include "flag_ranges.h"
 #include "core/error.h"
 #include "core/json_depth.h"
 #include "core/mapped_file.h"
@@ -241,7 +242,9 @@ CommandRegistrar inspect_registrar(
          sub.add_option("path", *path, "a .gguf file or a Hugging Face model folder")->required();
          sub.add_flag("--json", *as_json, "print one JSON object instead of text");
          auto ctx = std::make_shared<int64_t>(0);
-         sub.add_option("-c,--ctx-size", *ctx, "context for the memory estimate (0: min(trained, 4096))");
+         sub.add_option("-c,--ctx-size", *ctx, "context for the memory estimate (0: min(trained, 4096))")
+             ->capture_default_str()
+             ->check(whole_number(0, 1 << 24));
          return [path, as_json, ctx] {
              ModelSource source = open_model_source(resolve_model_path(*path));
              json report = build_report(source);

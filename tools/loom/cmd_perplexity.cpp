@@ -18,6 +18,8 @@
 #include "core/mapped_file.h"
 #include "core/parallel.h"
 #include "default_model.h"
+#include "shared_flags.h"
+#include "text_input.h"
 #include "kernels/cpu/matmul.h"
 #include "quiet_flag.h"
 #include "store/progress_bar.h"
@@ -98,8 +100,9 @@ int run_kl_divergence(const PerplexityArgs& args, LoadedModel& m) {
     return 0;
 }
 
-int run_perplexity(const PerplexityArgs& args) {
-    if (args.threads > 0) set_num_threads(args.threads);
+int run_perplexity(PerplexityArgs& args) {
+    if (args.text_file.empty() && args.kl_divergence.empty() && stdin_has_text()) args.text_file = "-";
+    set_num_threads(args.threads);
     if (args.f32_activations) set_activation_precision(ActivationPrecision::F32);
     if (!args.kl_divergence.empty()) {
         if (!args.text_file.empty() || args.context_given || args.chunks_given || !args.save_logits.empty())
@@ -113,7 +116,7 @@ int run_perplexity(const PerplexityArgs& args) {
     LoadedModel m = load_model(resolve_model_path(args.model));
     if (!args.kl_divergence.empty()) return run_kl_divergence(args, m);
 
-    const std::string text = read_text_file(args.text_file);
+    const std::string text = read_whole_input(args.text_file);
     std::vector<int32_t> tokens = m.tokenizer->encode(text, /*add_special_tokens=*/false).ids;
     if (args.chunks > 0 && static_cast<int64_t>(tokens.size()) > args.chunks * args.context)
         tokens.resize(static_cast<size_t>(args.chunks * args.context));
@@ -150,11 +153,15 @@ CommandRegistrar perplexity_registrar(
      [](CLI::App& sub) -> std::function<int()> {
          auto args = std::make_shared<PerplexityArgs>();
          sub.add_option("-m,--model", args->model, "model (.gguf or HF folder)");
+         add_file_flag(sub, args->text_file, "the text to score (none: a pipe on stdin)");
+         CLI::Option* ctx = sub.add_option("-c,--ctx-size", args->context, "window length in tokens")
+                                ->capture_default_str()
+                                ->check(whole_number(1, 1 << 24));
+         CLI::Option* chunks = sub.add_option("--chunks", args->chunks, "score at most this many windows (0: all)")
+                                   ->capture_default_str()
+                                   ->check(whole_number(0, kNoUpperBound));
+         add_threads_flag(sub, args->threads);
          add_quiet_flag(sub);
-         sub.add_option("-f,--file", args->text_file, "text file");
-         CLI::Option* ctx = sub.add_option("-c,--ctx-size", args->context, "window length in tokens (512)");
-         CLI::Option* chunks = sub.add_option("--chunks", args->chunks, "score at most this many windows");
-         sub.add_option("-t,--threads", args->threads, "threads (default: all)");
          sub.add_flag("--json", args->json, "print one JSON object");
          sub.add_flag("--f32-activations", args->f32_activations,
                       "dequantize weights and keep activations f32 (the reference numerics)");

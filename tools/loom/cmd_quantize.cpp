@@ -7,6 +7,7 @@
 #include <string>
 
 #include "command.h"
+#include "flag_ranges.h"
 #include "core/error.h"
 #include "core/parallel.h"
 #include "default_model.h"
@@ -49,7 +50,8 @@ CommandRegistrar quantize_registrar({"quantize",
                                 sub.add_option("input", args->input, "GGUF file to read")->required();
                                 sub.add_option("output", args->output, "GGUF file to write")->required();
                                 sub.add_option("type", args->type, target_type_list())->required();
-                                sub.add_option("-t,--threads", args->threads, "threads (default: all)");
+                                sub.add_option("-t,--threads", args->threads, "threads (default: all)")
+                                    ->check(whole_number(0, 4096));
                                 add_quiet_flag(sub);
                                 return [args] { return run_quantize(*args); };
                             }});

@@ -1,7 +1,9 @@
 // `loom run`: complete a prompt with a decoder model, streaming the text to stdout as it is generated.
 //   loom run "The three primary colors are"            (default model, llama.cpp-like sampling defaults)
 //   loom run -m model.gguf -p "Once upon" -n 64 --temp 0 --top-probs 5
-// The prompt is echoed first (like llama.cpp; --no-display-prompt to omit it); timings go to stderr.
+//   echo "Once upon" | loom run -n 64          (the prompt from a pipe, or -f FILE / -f -; text_input.h)
+// The prompt is echoed first (like llama.cpp; --no-display-prompt to omit it), once it is known to fit the
+// context window; timings go to stderr.
 #include <cstdio>
 #include <string>
 
@@ -9,12 +11,15 @@
 #include "command.h"
 #include "core/error.h"
 #include "default_model.h"
+#include "flag_ranges.h"
 #include "generate/generator.h"
 #include "generate/grammar/grammar_sampler.h"
 #include "grammar_flags.h"
 #include "generation_flags.h"
+#include "shared_flags.h"
 #include "store/memory_estimate.h"
 #include "store/progress_bar.h"
+#include "text_input.h"
 
 namespace loom::cli {
 namespace {
@@ -23,7 +28,7 @@ struct RunOptions {
     GenerationFlags gen;
     BeamFlags beam;  // --num-beams > 1: beam search instead of sampling
     GrammarFlags grammar;  // --grammar / --json-schema / --json
-    std::string prompt_flag, prompt_positional;
+    std::string prompt_flag, prompt_positional, prompt_file;
     size_t top_probs = 0;
     bool no_stream = false, no_display_prompt = false, quiet = false;
     bool dry_run = false;  // only say what the model needs and whether it fits
@@ -34,6 +39,19 @@ std::string quoted_piece(const Tokenizer& tokenizer, int32_t id) {
     std::string out = "'";
     for (char c : text) out += c == '\n' ? std::string("\\n") : std::string(1, c);
     return out + "'";
+}
+
+// The context checks generate() makes, made before the prompt is echoed, so a failing run prints nothing.
+void check_prompt_fits(int64_t n_ctx, size_t n_prompt, int32_t n_predict, bool allow_overflow) {
+    const int64_t prompt_tokens = static_cast<int64_t>(n_prompt);
+    if (prompt_tokens > n_ctx)
+        throw Error("prompt is " + std::to_string(prompt_tokens) + " tokens, longer than the context window of " +
+                    std::to_string(n_ctx) + " tokens")
+            .hint("raise -c or shorten the prompt");
+    if (!allow_overflow && prompt_tokens + n_predict > n_ctx)
+        throw Error("prompt (" + std::to_string(prompt_tokens) + " tokens) + " + std::to_string(n_predict) +
+                    " tokens to predict exceed the context window of " + std::to_string(n_ctx) + " tokens")
+            .hint("raise -c, lower -n (-n -1: until the window is full), or pass --allow-context-overflow");
 }
 
 // --dry-run: the memory the model needs at the chosen context and whether it fits; nothing is loaded.
@@ -51,8 +69,10 @@ int run(RunOptions& o) {
     if (o.dry_run) return dry_run(o);
     if (!o.prompt_flag.empty() && !o.prompt_positional.empty())
         throw Error("give the prompt either with -p or as an argument, not both");
-    const std::string prompt = o.prompt_flag.empty() ? o.prompt_positional : o.prompt_flag;
-    if (prompt.empty()) throw Error("no prompt: pass -p PROMPT or a prompt argument");
+    const std::string prompt = single_text_input(
+        o.prompt_flag.empty() ? o.prompt_positional : o.prompt_flag, o.prompt_file, false);
+    if (prompt.empty())
+        throw Error("no prompt").hint("pass -p PROMPT, a prompt argument, -f FILE, or pipe it on stdin");
     o.gen.validate_and_finish();
     const std::optional<std::string> gbnf = o.grammar.gbnf();  // a bad grammar or schema fails before loading
     if (gbnf) grammar::parse_gbnf(*gbnf);
@@ -61,24 +81,27 @@ int run(RunOptions& o) {
     LoadedModel m = load_model(resolve_or_pull_model_path(o.gen.model));
     Session session(*m.model, choose_context(m.model->config(), o.gen.context));
     std::vector<int32_t> ids = m.tokenizer->encode(prompt, true).ids;
+    const int32_t n_predict = o.gen.tokens_to_predict(session.n_ctx(), ids.size());
     if (o.beam.enabled()) {
         if (gbnf) throw Error("--grammar, --json-schema and --json are not available with --num-beams yet");
         if (!o.gen.stop.empty() || o.top_probs > 0)
             throw Error("--stop and --top-probs are not available with --num-beams");
         const std::vector<int32_t> eos = o.gen.ignore_eos ? std::vector<int32_t>{} : m.end_of_generation;
         return run_beam_search(m, prompt, ids,
-                               o.beam.options(o.gen.n_predict, eos, o.gen.sampling.repeat_penalty),
+                               o.beam.options(n_predict, eos, o.gen.sampling.repeat_penalty),
                                {!o.no_display_prompt, o.quiet, session.n_ctx()});
     }
     auto sampler = make_sampler_chain(o.gen.sampling);
     if (gbnf) sampler->add_front(grammar::make_grammar_sampler(*gbnf, *m.tokenizer, m.end_of_generation));
 
     GenerationOptions options;
-    options.n_predict = o.gen.n_predict;
+    options.n_predict = n_predict;
     options.stop_strings = o.gen.stop;
     options.allow_context_overflow = o.gen.allow_context_overflow;
     options.top_probs = o.top_probs;
     if (!o.gen.ignore_eos) options.end_of_generation = m.end_of_generation;
+
+    check_prompt_fits(session.n_ctx(), ids.size(), n_predict, o.gen.allow_context_overflow);
 
     const bool stream = !o.no_stream && o.top_probs == 0;
     // A spinner while a long prompt is read (on a terminal, after 2 s), erased before the text; the prompt is
@@ -136,9 +159,12 @@ CommandRegistrar run_registrar({"run", "complete a prompt with a decoder model (
                                 o->beam.add_to(app);
                                 o->grammar.add_to(app);
                                 app.add_option("-p,--prompt", o->prompt_flag, "the prompt");
-                                app.add_option("prompt", o->prompt_positional, "the prompt (instead of -p)");
+                                add_file_flag(app, o->prompt_file, "read the prompt from this file");
+                                app.add_option("prompt", o->prompt_positional,
+                                               "the prompt (instead of -p; none: -f or a pipe on stdin)");
                                 app.add_option("--top-probs", o->top_probs,
-                                               "print the N most likely next tokens at each step");
+                                               "print the N most likely next tokens at each step (0: off)")
+                                    ->check(whole_number(0, kNoUpperBound));
                                 app.add_flag("--no-stream", o->no_stream, "print the completion at the end");
                                 app.add_flag("--no-display-prompt", o->no_display_prompt,
                                              "do not echo the prompt");

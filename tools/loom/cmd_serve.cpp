@@ -1,6 +1,6 @@
 // `loom serve`: an OpenAI-compatible HTTP server with continuous batching and a web playground at /.
 //   loom serve                                   (default model, http://127.0.0.1:8080)
-//   loom serve -m model.gguf --port 0 --slots 8  (port 0: a free port, printed on stderr)
+//   loom serve -m model.gguf --port 0 --slots 8  (port 0: a free port, printed on stderr; -np 8 = --slots 8)
 //   loom serve -m models/all-MiniLM-L6-v2        (an encoder folder: /v1/embeddings only)
 //   loom serve --translate-model opus-mt-en-de --ner-model bert-ner   (adds /v1/translate and /v1/ner)
 // SIGTERM / Ctrl-C: stop accepting, finish in-flight requests (cancel after --shutdown-grace), exit 0.
@@ -15,6 +15,8 @@
 #include "core/error.h"
 #include "core/parallel.h"
 #include "default_model.h"
+#include "flag_ranges.h"
+#include "shared_flags.h"
 #include "server/access_policy.h"
 #include "server/server.h"
 #include "tasks/embed.h"
@@ -104,12 +106,19 @@ CommandRegistrar serve_registrar(
          app.add_option("-m,--model", o->model, "model file or folder (default: the default model)");
          add_offline_flag(app);
          app.add_option("--host", o->config.host, "address to listen on")->capture_default_str();
-         app.add_option("--port", o->config.port, "port (0: any free port)")->capture_default_str();
-         app.add_option("--slots", o->config.scheduler.n_slots, "sequences decoded together")
+         app.add_option("--port", o->config.port, "port (0: any free port)")
              ->capture_default_str()
-             ->check(CLI::Range(1, 256));
-         app.add_option("-c,--ctx", o->context, "context window per slot (default: min(trained, 4096))");
-         app.add_option("-t,--threads", o->threads, "compute threads (0: all cores)");
+             ->check(whole_number(0, 65535));
+         app.add_option("--slots,--parallel", o->config.scheduler.n_slots,
+                        "sequences decoded together (also -np, as llama-server)")
+             ->capture_default_str()
+             ->check(whole_number(1, 256));
+         const CLI::Validator context_range = whole_number(0, 1 << 24);
+         app.add_option("-c,--ctx-size", o->context, "context window per slot (0: min(trained, 4096))")
+             ->capture_default_str()
+             ->check(context_range);
+         add_hidden_alias(app, "--ctx", o->context, &context_range);
+         add_threads_flag(app, o->threads);
          app.add_option(
              "--api-key", o->api_keys,
              "require \"Authorization: Bearer KEY\" (repeatable; also --api-key-file, LOOM_API_KEY)");
@@ -127,32 +136,35 @@ CommandRegistrar serve_registrar(
          app.add_option("--ner-model", o->ner_model, "token-classification folder for /v1/ner");
          app.add_option("--max-queue", o->config.scheduler.max_queue,
                         "requests waiting for a slot before 429")
-             ->capture_default_str();
+             ->capture_default_str()
+             ->check(whole_number(0, kNoUpperBound));
          app.add_option("--prefill-chunk", o->config.scheduler.prefill_chunk,
                         "prompt tokens per prefill step")
              ->capture_default_str()
-             ->check(CLI::Range(1, 1 << 20));
+             ->check(whole_number(1, 1 << 20));
          app.add_option("--timeout", o->config.request_timeout_s, "per-request time limit in seconds")
              ->capture_default_str()
-             ->check(CLI::PositiveNumber);
+             ->check(real_number(0, 1e9, true));
          app.add_option("--max-body", o->config.max_body_bytes,
                         "largest request body in bytes, decoded (chunked, gzip); else 413")
-             ->capture_default_str();
+             ->capture_default_str()
+             ->check(whole_number(1, int64_t{1} << 40));
          app.add_option("--header-timeout", o->config.header_timeout_s,
                         "seconds a request's headers may take to arrive (else 408 and closed)")
              ->capture_default_str()
-             ->check(CLI::PositiveNumber);
+             ->check(real_number(0, 1e9, true));
          app.add_option("--body-timeout", o->config.body_timeout_s,
                         "seconds a request's body may take to arrive once its headers did (else 408)")
              ->capture_default_str()
-             ->check(CLI::PositiveNumber);
+             ->check(real_number(0, 1e9, true));
          app.add_option("--max-pending-connections", o->config.max_pending_connections,
                         "connections held while their headers arrive; beyond, the oldest is closed")
              ->capture_default_str()
-             ->check(CLI::Range(1, 1 << 20));
+             ->check(whole_number(1, 1 << 20));
          app.add_option("--shutdown-grace", o->config.shutdown_grace_s,
                         "seconds in-flight work may take after SIGTERM before it is cancelled")
-             ->capture_default_str();
+             ->capture_default_str()
+             ->check(real_number(0, 1e9));
          return [o] { return run(*o); };
      }});
 

@@ -1,8 +1,12 @@
-// `loom tokenize (--tokenizer FILE | -m MODEL) (TEXT | --file PATH) [--ids | --json | --time]
+// `loom tokenize (--tokenizer FILE | -m MODEL) (TEXT | -f PATH | -f - | a pipe) [--ids | --json | --time]
 // [--no-special]`: the tokens of TEXT with their ids and byte offsets into TEXT (--time: load/encode timing
-// only). `loom detokenize (--tokenizer FILE | -m MODEL) ID... [--keep-special]`: the text of a list of ids.
+// only); text from a file or stdin is tokenized byte for byte (a final line break included).
+// `loom detokenize (--tokenizer FILE | -m MODEL) ID... [--keep-special]`: the text of a list of ids (or of
+// the ids read from a pipe, separated by blanks).
 // MODEL is a GGUF file or a Hugging Face folder (tokenizer.json, else a SentencePiece .model).
 #include <chrono>
+#include <climits>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -17,6 +21,8 @@
 #include "formats/model_source.h"
 #include "tokenizer/sentencepiece_model.h"
 #include "tokenizer/sentencepiece_tokenizer.h"
+#include "shared_flags.h"
+#include "text_input.h"
 #include "tokenizer/tokenizer.h"
 
 namespace loom::cli {
@@ -60,14 +66,9 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 
 int run_tokenize(const TokenizeOptions& o) {
-    std::string text = o.text;
-    if (!o.file.empty()) {
-        std::ifstream in(o.file, std::ios::binary);
-        if (!in) throw Error("cannot open text file").file(o.file);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        text = ss.str();
-    }
+    const std::string text = single_text_input(o.text, o.file, true);
+    if (text.empty() && o.file.empty())
+        throw Error("no text to tokenize").hint("give it as an argument, -f FILE, or pipe it on stdin");
     auto t0 = std::chrono::steady_clock::now();
     const auto tok = open_tokenizer(o.source);
     const double load_s = seconds_since(t0);
@@ -106,10 +107,9 @@ CommandRegistrar tokenize_registrar({"tokenize", "show the tokens, ids and byte 
                                      [](CLI::App& sub) -> std::function<int()> {
                                          auto o = std::make_shared<TokenizeOptions>();
                                          add_tokenizer_flags(sub, o->source);
-                                         auto* text = sub.add_option("text", o->text, "text to tokenize");
-                                         auto* file =
-                                             sub.add_option("--file", o->file, "tokenize this file's text");
-                                         text->excludes(file);
+                                         sub.add_option("text", o->text,
+                                                        "text to tokenize (none: -f or a pipe on stdin)");
+                                         add_file_flag(sub, o->file, "tokenize this file's text, byte for byte");
                                          sub.add_flag("--time", o->timing,
                                                       "print load/encode time and MB/s instead of tokens");
                                          sub.add_flag("--ids", o->ids_only, "print the ids only");
@@ -118,6 +118,20 @@ CommandRegistrar tokenize_registrar({"tokenize", "show the tokens, ids and byte 
                                                       "do not add the model's special tokens (BOS, ...)");
                                          return [o] { return run_tokenize(*o); };
                                      }});
+
+// "12 5 99\n" -> {12, 5, 99}; anything else is an error naming the bad word.
+std::vector<int32_t> ids_from_text(const std::string& text) {
+    std::istringstream words(text);
+    std::vector<int32_t> ids;
+    for (std::string word; words >> word;) {
+        char* end = nullptr;
+        const long long id = std::strtoll(word.c_str(), &end, 10);
+        if (end != word.c_str() + word.size() || id < 0 || id > INT32_MAX)
+            throw Error("'" + word + "' on stdin is not a token id (a whole number >= 0)");
+        ids.push_back(static_cast<int32_t>(id));
+    }
+    return ids;
+}
 
 struct DetokenizeOptions {
     TokenizerFlags source;
@@ -129,9 +143,13 @@ CommandRegistrar detokenize_registrar(
     {"detokenize", "turn token ids back into text", [](CLI::App& sub) -> std::function<int()> {
          auto o = std::make_shared<DetokenizeOptions>();
          add_tokenizer_flags(sub, o->source);
-         sub.add_option("ids", o->ids, "token ids")->required();
+         sub.add_option("ids", o->ids, "token ids (none: read from a pipe on stdin, separated by blanks)")
+             ->check(whole_number(0, INT32_MAX));
          sub.add_flag("--keep-special", o->keep_special, "keep special tokens in the text");
          return [o] {
+             if (o->ids.empty() && stdin_has_text()) o->ids = ids_from_text(read_whole_input("-"));
+             if (o->ids.empty())
+                 throw Error("no token ids").hint("give them as arguments or pipe them on stdin");
              const auto tok = open_tokenizer(o->source);
              for (int32_t id : o->ids)
                  if (tok->id_to_token(id).empty())

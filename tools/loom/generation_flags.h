@@ -10,9 +10,13 @@
 
 namespace loom::cli {
 
+// --temp --top-k --top-p --min-p --repeat-penalty --repeat-last-n -s/--seed, range-checked as they are parsed
+// (shared by run, chat, translate and summarize). seed: -1 for a random one.
+void add_sampling_flags(CLI::App& app, SamplingParams& sampling, int64_t& seed);
+
 struct GenerationFlags {
     std::string model;              // -m
-    int32_t n_predict = 128;        // -n
+    int32_t n_predict = 128;        // -n (-1: until the context window is full; see tokens_to_predict)
     int threads = 0;                // -t (0: all cores)
     int64_t context = 0;            // -c (0: min(trained context, 4096))
     SamplingParams sampling;        // --temp --top-k --top-p --min-p --repeat-penalty --seed
@@ -25,6 +29,9 @@ struct GenerationFlags {
     void add_to(CLI::App& app);
     // Checks every value (throws loom::Error) before the model is loaded, so bad input fails fast.
     void validate_and_finish();
+    // The tokens to generate after a prompt of n_prompt tokens in a window of n_ctx: -n, or for -n -1 what
+    // is left of the window (throws when nothing is).
+    int32_t tokens_to_predict(int64_t n_ctx, size_t n_prompt) const;
 };
 
 }  // namespace loom::cli
