@@ -5,7 +5,8 @@
 //         derived from the scores, byte fallback, and the Replace/ByteFallback/Fuse/Strip decoder;
 //   bert  WordPiece (GGUF writes word-initial pieces with a "▁" prefix and continuations bare; we undo that);
 //   t5    Unigram with the SentencePiece normalizer (precompiled charsmap when the file carries one).
-// Control tokens become special added tokens, user-defined tokens plain added tokens.
+// Control tokens become special added tokens, user-defined tokens plain added tokens (decoded as the literal
+// text they are: "loom_decode_as", tokenizer/pipeline.h).
 #include "tokenizer/gguf_vocab.h"
 
 #include <algorithm>
@@ -139,6 +140,17 @@ json gpt2_json(const GgufVocab& v) {
                   {"merges", v.merges}};
 
     json j = base_json(added_tokens(v));
+    // A user-defined token is literal text (llama.cpp matches and prints it as it is; deepseek's 13 tokens
+    // "ü", "ö", ... are characters whose byte-level reading is one invalid byte): the decoder gets its
+    // byte-level spelling.
+    json decode_as = json::object();
+    for (size_t id = 0; id < v.tokens.size(); ++id) {
+        if (gguf_token_type(v, id) != GgufTokenType::UserDefined || v.tokens[id].empty()) continue;
+        std::string spelled;
+        for (unsigned char b : v.tokens[id]) append_utf8(spelled, table[b]);
+        if (spelled != v.tokens[id]) decode_as[std::to_string(id)] = std::move(spelled);
+    }
+    if (!decode_as.empty()) j["loom_decode_as"] = std::move(decode_as);
     j["normalizer"] = pipeline.normalizer;
     j["pre_tokenizer"] = pipeline.pre_tokenizer;
     j["model"] = std::move(model);
