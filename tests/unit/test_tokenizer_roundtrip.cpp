@@ -123,6 +123,25 @@ TEST(TokenizerRoundTrip, EveryVocabGgufDecodesItsStringsBack) {
     EXPECT_EQ(files, 12u);
 }
 
+// A GGUF's user-defined tokens are literal text: llama.cpp prints each as it is spelled (token_to_piece copies
+// the text of USER_DEFINED tokens), in every vocabulary type.
+TEST(TokenizerRoundTrip, EveryGgufUserDefinedTokenDecodesToItsText) {
+    size_t checked = 0;
+    for (const auto& entry : fs::directory_iterator(kVocabDir)) {
+        if (entry.path().extension() != ".gguf") continue;
+        const auto file = GgufFile::open(entry.path().string());
+        const tok::GgufVocab vocab = read_gguf_vocab(*file);
+        const auto tok = tokenizer_from_gguf(*file);
+        for (size_t id = 0; id < vocab.tokens.size(); ++id) {
+            if (tok::gguf_token_type(vocab, id) != tok::GgufTokenType::UserDefined) continue;
+            ++checked;
+            EXPECT_EQ(tok->decode(std::vector<int32_t>{static_cast<int32_t>(id)}, false), vocab.tokens[id])
+                << entry.path().filename().string() << " id " << id;
+        }
+    }
+    EXPECT_GT(checked, 2000u);  // deepseek-llm alone has 2398
+}
+
 std::vector<int32_t> gpt2_golden_ids(size_t corpus_index, std::string& text) {
     const json golden = json::parse(slurp("tests/data/tokenizer/goldens/gpt2.json"));
     std::istringstream lines(slurp("tests/data/tokenizer/corpus.jsonl"));
