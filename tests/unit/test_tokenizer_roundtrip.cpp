@@ -123,8 +123,8 @@ TEST(TokenizerRoundTrip, EveryVocabGgufDecodesItsStringsBack) {
     EXPECT_EQ(files, 12u);
 }
 
-// A GGUF's user-defined tokens are literal text: llama.cpp prints each as it is spelled (token_to_piece copies
-// the text of USER_DEFINED tokens), in every vocabulary type.
+// A GGUF's user-defined tokens are literal text: llama.cpp prints each as it is spelled (token_to_piece
+// copies the text of USER_DEFINED tokens), in every vocabulary type.
 TEST(TokenizerRoundTrip, EveryGgufUserDefinedTokenDecodesToItsText) {
     size_t checked = 0;
     for (const auto& entry : fs::directory_iterator(kVocabDir)) {
