@@ -69,7 +69,7 @@ json base_json(json added) {
 
 // GPT-2's byte-to-character table: printable Latin-1 bytes stand for themselves, the other 68 bytes take the
 // code points 256, 257, ... in byte order.
-std::array<uint32_t, 256> byte_to_char() {
+std::array<uint32_t, 256> gguf_byte_to_char() {
     std::array<uint32_t, 256> table{};
     uint32_t next = 256;
     for (uint32_t b = 0; b < 256; ++b) {
@@ -111,7 +111,7 @@ bool in_byte_alphabet(const std::string& token, const std::array<bool, 0x144>& i
 
 json gpt2_json(const GgufVocab& v) {
     ByteLevelPipeline pipeline = byte_level_pipeline_for(v.pre);
-    auto table = byte_to_char();
+    auto table = gguf_byte_to_char();
     std::array<bool, 0x144> is_alphabet{};
     for (uint32_t cp : table) is_alphabet[cp] = true;
 
