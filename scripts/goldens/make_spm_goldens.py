@@ -84,6 +84,9 @@ def decode_cases(sp):
     if sp.is_byte(byte_a):  # byte fallback: byte pieces first, and an invalid byte
         byte_space, byte_ff = sp.piece_to_id("<0x20>"), sp.piece_to_id("<0xFF>")
         lists += [[byte_a, word], [byte_space, word], [bos, byte_space, space, word], [byte_ff, word, byte_ff]]
+    user_defined = [sp.piece_to_id(p) for p in ("<sep>", "[MASK]", "<sep2>") if sp.piece_to_id(p) != unk]
+    if user_defined:  # --user_defined_symbols: printed as they are, around pieces and <unk>
+        lists += [user_defined + [word], [word] + user_defined + [word], user_defined[-1:] + [unk] + user_defined[:1]]
     return [{"ids": i, "text": sp.decode(i)} for i in lists]
 
 
