@@ -180,6 +180,18 @@ TEST(TokenizerFiles, Gpt2FilesRefuseBadInput) {
         tok::gpt2_files_to_tokenizer_json("{\"a\": 0, \"b\": 1, \"ab\": 2}", "#version: 0.2\na b\n"));
 }
 
+TEST(TokenizerFiles, DecodeAsOverridesOnlyWellFormedIds) {
+    json j = tok::gpt2_files_to_tokenizer_json("{\"a\": 0, \"b\": 1, \"ab\": 2}", "#version: 0.2\na b\n");
+    j["loom_decode_as"] = {{"1", "a"}};
+    const auto tok = Tokenizer::from_json(j);
+    EXPECT_EQ(tok->decode(std::vector<int32_t>{2, 1}), "aba");
+    for (const json& bad : {json::array({1}), json{{"x", "a"}}, json{{"-1", "a"}}, json{{"1", 5}},
+                            json{{"99999999999", "a"}}}) {
+        j["loom_decode_as"] = bad;
+        EXPECT_THROW(Tokenizer::from_json(j), Error) << bad.dump();
+    }
+}
+
 TEST(TokenizerFiles, LoadsEveryKindFromItsPath) {
     // A bare SentencePiece model: ids as sentencepiece gives them (tests/data/spm/spm_goldens.json).
     const json spm = json::parse(slurp("tests/data/spm/spm_goldens.json"));
