@@ -4,6 +4,7 @@
 Rerun from the repository root:
     python3 scripts/goldens/make_spm_goldens.py                 # goldens from the committed models
     python3 scripts/goldens/make_spm_goldens.py --train-models  # first retrain the models (needs spm_train)
+    python3 scripts/goldens/make_spm_goldens.py --spm-only      # only part 1 (no transformers needed)
 
 1. SentencePiece: ids from libsentencepiece (PyPI `sentencepiece`, SentencePieceProcessor.encode, which is what
    `spm_encode --output_format=id` prints) for CORPUS, for tests/data/upstream/sentencepiece/test_model.model and the
@@ -71,6 +72,24 @@ def train_models():
         os.remove(os.path.join(OUT_DIR, name + ".vocab"))
 
 
+def decode_cases(sp):
+    """Id lists around <unk>, control pieces and the dummy prefix, with what sentencepiece decodes them to."""
+    unk, bos, eos = sp.unk_id(), sp.bos_id(), sp.eos_id()
+    word = next(i for i in range(sp.get_piece_size()) if sp.id_to_piece(i).startswith("\u2581")
+                and len(sp.id_to_piece(i)) > 1 and not sp.is_control(i) and not sp.is_unknown(i))
+    space = next((i for i in range(sp.get_piece_size()) if sp.id_to_piece(i) == "\u2581"), word)
+    lists = [[unk], [unk, word], [word, unk], [word, unk, word], [unk, unk, word], [bos, unk, word, eos],
+             [bos, word, eos], [space, word], [space, unk], [eos, space, space, word]]
+    byte_a = sp.piece_to_id("<0x41>")
+    if sp.is_byte(byte_a):  # byte fallback: byte pieces first, and an invalid byte
+        byte_space, byte_ff = sp.piece_to_id("<0x20>"), sp.piece_to_id("<0xFF>")
+        lists += [[byte_a, word], [byte_space, word], [bos, byte_space, space, word], [byte_ff, word, byte_ff]]
+    user_defined = [sp.piece_to_id(p) for p in ("<sep>", "[MASK]", "<sep2>") if sp.piece_to_id(p) != unk]
+    if user_defined:  # --user_defined_symbols: printed as they are, around pieces and <unk>
+        lists += [user_defined + [word], [word] + user_defined + [word], user_defined[-1:] + [unk] + user_defined[:1]]
+    return [{"ids": i, "text": sp.decode(i)} for i in lists]
+
+
 def spm_goldens():
     import sentencepiece as spm
 
@@ -84,12 +103,11 @@ def spm_goldens():
     for name, rel in models.items():
         sp = spm.SentencePieceProcessor(model_file=os.path.join(ROOT, rel))
         ids = [sp.encode(t) for t in CORPUS]
-        # Decoded text only where no id is <unk> (SentencePiece prints " ⁇ " for it, HF the piece itself) and the
-        # text does not start with a literal "▁" (SentencePiece then drops the space of every leading "▁" piece,
-        # HF's Strip decoder only the dummy prefix's).
-        decoded = [sp.decode(i) if sp.unk_id() not in i and not t.startswith("\u2581") else None
-                   for t, i in zip(CORPUS, ids)]
-        out["models"][name] = {"path": rel, "ids": ids, "decoded": decoded}
+        # SentencePieceProcessor.decode of every text's ids, <unk> (" ⁇ ") and leading "▁" pieces included: a bare
+        # .model decodes as sentencepiece does (loom's LoomSentencePiece decoder).
+        decoded = [sp.decode(i) for i in ids]
+        out["models"][name] = {"path": rel, "ids": ids, "decoded": decoded,
+                               "decode_cases": decode_cases(sp)}
     with open(os.path.join(OUT_DIR, "spm_goldens.json"), "w", encoding="utf-8") as f:
         json.dump(out, f, ensure_ascii=False, indent=0)
     print("wrote tests/data/spm/spm_goldens.json:", len(models), "models x", len(CORPUS), "texts")
@@ -162,12 +180,14 @@ def smollm2_goldens():
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--train-models", action="store_true", help="retrain tests/data/spm/*.model first")
+    parser.add_argument("--spm-only", action="store_true", help="only tests/data/spm/spm_goldens.json")
     args = parser.parse_args()
     os.chdir(ROOT)
     if args.train_models:
         train_models()
     spm_goldens()
-    smollm2_goldens()
+    if not args.spm_only:
+        smollm2_goldens()
     return 0
 
 

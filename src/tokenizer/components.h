@@ -100,6 +100,8 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const json& j);
 std::unique_ptr<Model> make_model(const json& j);
 std::unique_ptr<PostProcessor> make_post_processor(const json& j);
 std::unique_ptr<Decoder> make_decoder(const json& j);
+// The loom-only "LoomSentencePiece" decoder (decoders/sentencepiece_decoder.cpp).
+std::unique_ptr<Decoder> make_sentencepiece_decoder(const json& j);
 
 // JSON access with errors that name the component and field.
 const json& require(const json& j, const char* key, const char* component);

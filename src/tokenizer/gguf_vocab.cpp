@@ -5,7 +5,8 @@
 //         derived from the scores, byte fallback, and the Replace/ByteFallback/Fuse/Strip decoder;
 //   bert  WordPiece (GGUF writes word-initial pieces with a "▁" prefix and continuations bare; we undo that);
 //   t5    Unigram with the SentencePiece normalizer (precompiled charsmap when the file carries one).
-// Control tokens become special added tokens, user-defined tokens plain added tokens.
+// Control tokens become special added tokens, user-defined tokens plain added tokens (decoded as the literal
+// text they are: "loom_decode_as", tokenizer/pipeline.h).
 #include "tokenizer/gguf_vocab.h"
 
 #include <algorithm>
@@ -68,7 +69,7 @@ json base_json(json added) {
 
 // GPT-2's byte-to-character table: printable Latin-1 bytes stand for themselves, the other 68 bytes take the
 // code points 256, 257, ... in byte order.
-std::array<uint32_t, 256> byte_to_char() {
+std::array<uint32_t, 256> gguf_byte_to_char() {
     std::array<uint32_t, 256> table{};
     uint32_t next = 256;
     for (uint32_t b = 0; b < 256; ++b) {
@@ -110,7 +111,7 @@ bool in_byte_alphabet(const std::string& token, const std::array<bool, 0x144>& i
 
 json gpt2_json(const GgufVocab& v) {
     ByteLevelPipeline pipeline = byte_level_pipeline_for(v.pre);
-    auto table = byte_to_char();
+    auto table = gguf_byte_to_char();
     std::array<bool, 0x144> is_alphabet{};
     for (uint32_t cp : table) is_alphabet[cp] = true;
 
@@ -139,6 +140,17 @@ json gpt2_json(const GgufVocab& v) {
                   {"merges", v.merges}};
 
     json j = base_json(added_tokens(v));
+    // A user-defined token is literal text (llama.cpp matches and prints it as it is; deepseek's 13 tokens
+    // "ü", "ö", ... are characters whose byte-level reading is one invalid byte): the decoder gets its
+    // byte-level spelling.
+    json decode_as = json::object();
+    for (size_t id = 0; id < v.tokens.size(); ++id) {
+        if (gguf_token_type(v, id) != GgufTokenType::UserDefined || v.tokens[id].empty()) continue;
+        std::string spelled;
+        for (unsigned char b : v.tokens[id]) append_utf8(spelled, table[b]);
+        if (spelled != v.tokens[id]) decode_as[std::to_string(id)] = std::move(spelled);
+    }
+    if (!decode_as.empty()) j["loom_decode_as"] = std::move(decode_as);
     j["normalizer"] = pipeline.normalizer;
     j["pre_tokenizer"] = pipeline.pre_tokenizer;
     j["model"] = std::move(model);

@@ -1,5 +1,8 @@
 #include "tokenizer/pipeline.h"
 
+#include <climits>
+#include <cstdlib>
+
 #include "core/error.h"
 #include "tokenizer/unicode.h"
 
@@ -46,6 +49,16 @@ Pipeline::Pipeline(const json& j) {
             added.push_back(std::move(a));
         }
         added_.build(std::move(added), normalizer_.get());
+        const json& decode_as = member_or_null(j, "loom_decode_as");
+        if (!decode_as.is_null() && !decode_as.is_object())
+            throw Error("tokenizer: loom_decode_as must be an object of id -> token");
+        for (const auto& [key, token] : decode_as.items()) {
+            char* end = nullptr;
+            const long id = std::strtol(key.c_str(), &end, 10);
+            if (key.empty() || *end != '\0' || id < 0 || id > INT32_MAX)
+                throw Error("tokenizer: loom_decode_as key \"" + key + "\" is not a token id");
+            decode_as_[static_cast<int32_t>(id)] = token.get<std::string>();
+        }
     } catch (const json::exception& e) {
         throw Error(std::string("tokenizer: malformed tokenizer.json: ") + e.what());
     }

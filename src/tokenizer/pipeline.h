@@ -2,6 +2,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <unordered_map>
 
 #include "tokenizer/added_vocabulary.h"
 #include "tokenizer/components.h"
@@ -21,6 +23,14 @@ class Pipeline {
     const PostProcessor* post_processor() const { return post_processor_.get(); }
     const Decoder* decoder() const { return decoder_.get(); }
     const AddedVocabulary& added() const { return added_; }
+    // What the decoder is given for `id` in place of its token, never skipped as special; null for most ids.
+    // Loom-only tokenizer.json key "loom_decode_as": {"ID": "TOKEN", ...}, written by the loaders whose
+    // reference renders some ids differently from HF's pipeline: a GGUF's user-defined tokens are literal
+    // text (llama.cpp), a bare SentencePiece model prints its <unk> whatever the skip flag (sentencepiece).
+    const std::string* decode_as(int32_t id) const {
+        auto it = decode_as_.find(id);
+        return it == decode_as_.end() ? nullptr : &it->second;
+    }
 
   private:
     std::unique_ptr<Normalizer> normalizer_;
@@ -29,6 +39,7 @@ class Pipeline {
     std::unique_ptr<PostProcessor> post_processor_;
     std::unique_ptr<Decoder> decoder_;
     AddedVocabulary added_;
+    std::unordered_map<int32_t, std::string> decode_as_;
 };
 
 }  // namespace loom::tok

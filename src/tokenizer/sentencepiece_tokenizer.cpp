@@ -43,7 +43,7 @@ json normalizer_for(const SpNormalizerSpec& spec) {
 
 }  // namespace
 
-json sentencepiece_to_tokenizer_json(const SpModel& m) {
+json sentencepiece_to_tokenizer_json(const SpModel& m, SpDecodeStyle style) {
     const auto& t = m.trainer;
     if (t.model_type != SpModelType::Unigram && t.model_type != SpModelType::Bpe)
         throw Error("unsupported SentencePiece model type " + std::to_string(static_cast<int>(t.model_type)))
@@ -108,19 +108,32 @@ json sentencepiece_to_tokenizer_json(const SpModel& m) {
                          {"invert", false}};
     }
 
-    return {{"version", "1.0"},
-            {"truncation", nullptr},
-            {"padding", nullptr},
-            {"added_tokens", added},
-            {"normalizer", normalizer_for(m.normalizer)},
-            {"pre_tokenizer", pre_tokenizer},
-            {"model", model},
-            {"post_processor", nullptr},
-            {"decoder", sentencepiece_decoder(t.byte_fallback, m.normalizer.add_dummy_prefix)}};
+    json j = {{"version", "1.0"},
+              {"truncation", nullptr},
+              {"padding", nullptr},
+              {"added_tokens", added},
+              {"normalizer", normalizer_for(m.normalizer)},
+              {"pre_tokenizer", pre_tokenizer},
+              {"model", model},
+              {"post_processor", nullptr},
+              {"decoder", sentencepiece_decoder(t.byte_fallback, m.normalizer.add_dummy_prefix)}};
+    if (style == SpDecodeStyle::SentencePiece) {
+        const std::string& unk = m.pieces[static_cast<size_t>(t.unk_id)].piece;
+        j["decoder"] = {
+            {"type", "LoomSentencePiece"},
+            {"unk_piece", unk},
+            {"unk_surface", " \u2047 "},
+            {"byte_fallback", t.byte_fallback},
+            {"strip_dummy_prefix", m.normalizer.add_dummy_prefix || m.normalizer.remove_extra_whitespaces},
+            {"remove_extra_whitespaces", m.normalizer.remove_extra_whitespaces}};
+        // sentencepiece prints the unknown piece whatever it is asked about special tokens.
+        j["loom_decode_as"] = {{std::to_string(t.unk_id), unk}};
+    }
+    return j;
 }
 
 std::unique_ptr<Tokenizer> tokenizer_from_sentencepiece(const SpModel& model) {
-    return Tokenizer::from_json(sentencepiece_to_tokenizer_json(model));
+    return Tokenizer::from_json(sentencepiece_to_tokenizer_json(model, SpDecodeStyle::SentencePiece));
 }
 
 std::unique_ptr<Tokenizer> load_sentencepiece_tokenizer(const std::string& path) {

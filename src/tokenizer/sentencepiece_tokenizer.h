@@ -7,7 +7,9 @@
 //                  text)
 //   pre-tokenizer: user-defined pieces isolated (SentencePiece emits them whole), else none
 //   model:         Unigram (piece, score) | BPE with merges ranked by the score of the merged piece
-//   decoder:       "▁" -> " ", byte fallback, fuse, strip the dummy prefix
+//   decoder:       "▁" -> " ", byte fallback, fuse, strip the dummy prefix (SpDecodeStyle::HuggingFace, what
+//                  HF's Llama conversion has), or LoomSentencePiece (SpDecodeStyle::SentencePiece: as
+//                  SentencePieceProcessor::Decode, <unk> rendered " ⁇ " even when skipping special tokens)
 #pragma once
 
 #include <memory>
@@ -19,9 +21,14 @@
 
 namespace loom::tok {
 
-// Throws loom::Error for model types other than unigram and BPE, or for treat_whitespace_as_suffix.
-nlohmann::json sentencepiece_to_tokenizer_json(const SpModel& model);
+// How ids decode: as a Hugging Face tokenizer converted from the model does, or as sentencepiece itself does.
+enum class SpDecodeStyle { HuggingFace, SentencePiece };
 
+// Throws loom::Error for model types other than unigram and BPE, or for treat_whitespace_as_suffix.
+nlohmann::json sentencepiece_to_tokenizer_json(const SpModel& model,
+                                               SpDecodeStyle style = SpDecodeStyle::HuggingFace);
+
+// A bare .model: encodes and decodes as sentencepiece does (SpDecodeStyle::SentencePiece).
 std::unique_ptr<Tokenizer> tokenizer_from_sentencepiece(const SpModel& model);
 std::unique_ptr<Tokenizer> load_sentencepiece_tokenizer(const std::string& path);
 

@@ -189,6 +189,10 @@ std::vector<std::string> Tokenizer::decode_pieces(std::span<const int32_t> ids, 
     std::vector<std::string> tokens;
     tokens.reserve(ids.size());
     for (int32_t id : ids) {
+        if (const std::string* as = pipeline_->decode_as(id)) {
+            tokens.push_back(*as);
+            continue;
+        }
         const AddedToken* added = pipeline_->added().by_id(id);
         if (added) {
             if (!(skip_special && added->special)) tokens.push_back(added->content);

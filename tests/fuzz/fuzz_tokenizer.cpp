@@ -6,6 +6,8 @@
 //   Unigram           tests/data/upstream/sentencepiece/test_model.model (precompiled charsmap)
 //   SentencePiece BPE tests/data/spm/bpe_1000_bytefb_nfkc.model (byte fallback)
 //   WordPiece         tests/data/upstream/vocab-tests/ggml-vocab-bert-bge.gguf
+//   byte-level BPE    tests/data/upstream/vocab-tests/ggml-vocab-deepseek-coder.gguf (user-defined tokens)
+//   byte-level BPE    tests/data/upstream/tokenizers/gpt2 (encoder.json + vocab.bpe)
 // The binary runs from its build folder: the data is found through the source tree, LOOM_SOURCE_DIR.
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include "core/error.h"
 #include "formats/gguf.h"
 #include "formats/gguf_tokenizer.h"
+#include "formats/tokenizer_files.h"
 #include "tokenizer/sentencepiece_tokenizer.h"
 #include "tokenizer/tokenizer.h"
 
@@ -35,6 +38,8 @@ std::vector<std::unique_ptr<loom::Tokenizer>> load_all() {
                                                           "/tests/data/spm/bpe_1000_bytefb_nfkc.model"));
     all.push_back(
         loom::tokenizer_from_gguf(*loom::GgufFile::open(data + "/vocab-tests/ggml-vocab-bert-bge.gguf")));
+    all.push_back(loom::load_tokenizer_from_path(data + "/vocab-tests/ggml-vocab-deepseek-coder.gguf"));
+    all.push_back(loom::load_tokenizer_from_path(data + "/tokenizers/gpt2"));
     return all;
 }
 

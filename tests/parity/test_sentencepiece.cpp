@@ -43,6 +43,20 @@ TEST_P(SentencePieceParity, IdsAndTextMatchLibSentencePiece) {
     std::cout << GetParam() << ": " << passed << "/" << corpus.size() << " texts match\n";
 }
 
+// A bare .model decodes as sentencepiece does: <unk> is " \u2047 " whether special tokens are skipped or not,
+// control pieces render nothing, leading "▁" pieces lose their space only while nothing is rendered yet.
+TEST_P(SentencePieceParity, DecodesUnknownControlAndLeadingPiecesAsLibSentencePiece) {
+    const auto& model = goldens()["models"][GetParam()];
+    auto tokenizer = load_sentencepiece_tokenizer(model["path"].get<std::string>());
+    for (const auto& c : model["decode_cases"]) {
+        const auto ids = c["ids"].get<std::vector<int32_t>>();
+        EXPECT_EQ(tokenizer->decode(ids, true), c["text"].get<std::string>())
+            << GetParam() << " " << c["ids"];
+    }
+    const int32_t unk = 0;
+    EXPECT_EQ(tokenizer->decode(std::vector<int32_t>{unk}, false), " \u2047 ") << GetParam();
+}
+
 INSTANTIATE_TEST_SUITE_P(Spm, SentencePieceParity,
                          ::testing::Values("test_model", "unigram_1000_identity",
                                            "unigram_1000_bytefb_userdef_identity",

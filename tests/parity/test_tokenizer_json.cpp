@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "formats/tokenizer_files.h"
+#include "tokenizer/gpt2_files.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/unicode.h"
 
@@ -79,17 +81,16 @@ std::pair<size_t, size_t> to_char_bounds(const std::string& text, std::pair<size
 std::unique_ptr<Tokenizer> load(const json& golden) {
     const std::string source = golden["tokenizer"];
     if (source != "gpt2") return Tokenizer::from_file(source);
-    // GPT-2 ships as encoder.json + vocab.bpe: fill them into the HF skeleton the script wrote.
-    json j = json::parse(read_file(kData + "gpt2_skeleton.json"));
-    j["model"]["vocab"] = json::parse(read_file("tests/data/upstream/tokenizers/gpt2/encoder.json"));
-    json merges = json::array();
-    std::istringstream lines(read_file("tests/data/upstream/tokenizers/gpt2/vocab.bpe"));
-    std::string line;
-    std::getline(lines, line);  // "#version: 0.2"
-    while (std::getline(lines, line))
-        if (!line.empty()) merges.push_back(line);
-    j["model"]["merges"] = std::move(merges);
-    return Tokenizer::from_json(j);
+    // GPT-2 ships as encoder.json + vocab.bpe, read by the loader `loom tokenize` uses (HF's pipeline for
+    // them: tests/data/tokenizer/gpt2_skeleton.json, which the golden script wrote, is what it must build).
+    auto tok = loom::load_tokenizer_from_path("tests/data/upstream/tokenizers/gpt2");
+    json skeleton = json::parse(read_file(kData + "gpt2_skeleton.json"));
+    json built =
+        loom::tok::gpt2_files_to_tokenizer_json(read_file("tests/data/upstream/tokenizers/gpt2/encoder.json"),
+                                                read_file("tests/data/upstream/tokenizers/gpt2/vocab.bpe"));
+    for (const char* key : {"added_tokens", "normalizer", "pre_tokenizer", "post_processor", "decoder"})
+        EXPECT_EQ(built[key], skeleton[key]) << key;
+    return tok;
 }
 
 void expect_encoding(const std::string& text, const Encoding& got, const json& want, bool full,

@@ -19,6 +19,7 @@
 #include "default_model.h"
 #include "formats/gguf_tokenizer.h"
 #include "formats/model_source.h"
+#include "formats/tokenizer_files.h"
 #include "tokenizer/sentencepiece_model.h"
 #include "tokenizer/sentencepiece_tokenizer.h"
 #include "shared_flags.h"
@@ -39,7 +40,7 @@ void add_tokenizer_flags(CLI::App& sub, TokenizerFlags& f) {
 }
 
 std::unique_ptr<Tokenizer> open_tokenizer(const TokenizerFlags& f) {
-    if (!f.tokenizer_path.empty()) return Tokenizer::from_file(f.tokenizer_path);
+    if (!f.tokenizer_path.empty()) return load_tokenizer_from_path(f.tokenizer_path);
     if (f.model_path.empty()) throw Error("give --tokenizer FILE or -m MODEL");
     const ModelSource source = open_model_source(resolve_model_path(f.model_path));
     if (source.format == SourceFormat::Gguf) return tokenizer_from_gguf(*source.gguf);

@@ -286,6 +286,7 @@ std::unique_ptr<Decoder> make_decoder(const json& j) {
     if (type == "Replace") return std::make_unique<ReplaceDecoder>(j);
     if (type == "CTC") return std::make_unique<CtcDecoder>(j);
     if (type == "BPEDecoder") return std::make_unique<BpeDecoder>(j);
+    if (type == "LoomSentencePiece") return make_sentencepiece_decoder(j);
     if (type == "Sequence") {
         std::vector<std::unique_ptr<Decoder>> stages;
         for (const auto& s : require(j, "decoders", "Sequence decoder"))
