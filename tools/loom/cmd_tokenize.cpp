@@ -34,7 +34,7 @@ struct TokenizerFlags {
 };
 
 void add_tokenizer_flags(CLI::App& sub, TokenizerFlags& f) {
-    auto* t = sub.add_option("--tokenizer", f.tokenizer_path, "tokenizer.json file");
+    auto* t = sub.add_option("--tokenizer", f.tokenizer_path, "a tokenizer.json, SentencePiece .model, GPT-2 encoder.json + vocab.bpe, GGUF, or a folder holding one");
     auto* m = sub.add_option("-m,--model", f.model_path, "GGUF file or Hugging Face folder");
     t->excludes(m);
 }
