@@ -49,20 +49,6 @@ void GrammarSampler::accept(int32_t token) {
 
 void GrammarSampler::reset() { matcher_ = GrammarMatcher(*grammar_); }
 
-const char* json_value_gbnf() {
-    return R"gbnf(# Any JSON value (RFC 8259); whitespace only between tokens, at most 20 characters each time.
-root    ::= value
-value   ::= object | array | string | number | "true" | "false" | "null"
-object  ::= "{" ws ( member ( ws "," ws member )* )? ws "}"
-member  ::= string ws ":" ws value
-array   ::= "[" ws ( value ( ws "," ws value )* )? ws "]"
-string  ::= "\"" char* "\""
-char    ::= [^"\\\x00-\x1F] | "\\" ( ["\\/bfnrt] | "u" hex hex hex hex )
-hex     ::= [0-9a-fA-F]
-number  ::= "-"? ( "0" | [1-9] [0-9]{0,15} ) ( "." [0-9]+ )? ( [eE] [-+]? [0-9]+ )?
-ws      ::= [ \t\n]{0,20}
-)gbnf";
-}
 
 std::unique_ptr<GrammarSampler> make_grammar_sampler(std::string_view gbnf, const Tokenizer& tokenizer,
                                                      std::vector<int32_t> end_of_generation) {

@@ -9,6 +9,7 @@
 
 #include "generate/grammar/grammar.h"
 #include "generate/grammar/grammar_matcher.h"
+#include "generate/grammar/json_schema.h"  // json_value_gbnf()
 #include "generate/grammar/token_mask.h"
 #include "generate/sampler.h"
 
@@ -33,9 +34,6 @@ class GrammarSampler : public Sampler {
     GrammarMatcher matcher_;
     bool is_end_of_generation(int32_t id) const;
 };
-
-// Any JSON value (RFC 8259), with whitespace between tokens bounded so a model cannot pad forever.
-const char* json_value_gbnf();
 
 // Parses `gbnf` (throws loom::Error naming line and column) and builds the stage for this tokenizer's
 // vocabulary; `end_of_generation` are the ids that end the output.

@@ -527,4 +527,9 @@ class SchemaConverter {
 
 std::string json_schema_to_gbnf(const nlohmann::ordered_json& schema) { return SchemaConverter(schema).convert(); }
 
+const char* json_value_gbnf() {
+    static const std::string text = std::string("root ::= value\n") + kPrimitives;
+    return text.c_str();
+}
+
 }  // namespace loom::grammar

@@ -21,4 +21,8 @@ namespace loom::grammar {
 // An ordered_json keeps the schema's property order, which the grammar follows.
 std::string json_schema_to_gbnf(const nlohmann::ordered_json& schema);
 
+// Any JSON value (RFC 8259): the converter's primitives with `root ::= value`. Whitespace sits only between
+// tokens and is bounded, so a model cannot pad forever.
+const char* json_value_gbnf();
+
 }  // namespace loom::grammar
