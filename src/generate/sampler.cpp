@@ -16,12 +16,17 @@ CandidateArray CandidateArray::from_logits(std::span<const float> logits) {
     return out;
 }
 
+namespace {
+// Logit descending, ties by id ascending: a total order (ids are unique), so every sort gives one result.
+bool higher_logit_first(const TokenCandidate& a, const TokenCandidate& b) {
+    if (a.logit != b.logit) return a.logit > b.logit;
+    return a.id < b.id;
+}
+}  // namespace
+
 void CandidateArray::sort_by_logit() {
     if (sorted) return;
-    std::stable_sort(data.begin(), data.end(), [](const TokenCandidate& a, const TokenCandidate& b) {
-        if (a.logit != b.logit) return a.logit > b.logit;
-        return a.id < b.id;
-    });
+    std::sort(data.begin(), data.end(), higher_logit_first);
     sorted = true;
     selected = -1;  // indices moved
 }
@@ -42,8 +47,16 @@ void CandidateArray::softmax() {
 }
 
 void CandidateArray::keep_first(size_t n) {
-    sort_by_logit();
     n = std::clamp<size_t>(n, 1, data.size());
+    if (!sorted && n < data.size()) {
+        // Only the first n are kept: order those (O(size log n) for top-k over a whole vocabulary).
+        std::partial_sort(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(n), data.end(), higher_logit_first);
+        data.resize(n);
+        sorted = true;
+        selected = -1;
+        return;
+    }
+    sort_by_logit();
     data.resize(n);
 }
 

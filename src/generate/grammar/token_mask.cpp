@@ -79,25 +79,52 @@ TokenBytes TokenBytes::from_tokenizer(const Tokenizer& tokenizer) {
 }
 
 TokenTrie::TokenTrie(const TokenBytes& vocabulary) : vocab_size_(vocabulary.bytes.size()), bytes_(vocabulary.bytes) {
-    nodes_.emplace_back();
+    // Build with per-node child lists, then lay the nodes out flat in depth-first order.
+    struct BuildNode {
+        std::vector<std::pair<uint8_t, uint32_t>> children;  // sorted by byte
+        std::vector<int32_t> tokens;
+    };
+    std::vector<BuildNode> nodes(1);
     for (size_t id = 0; id < bytes_.size(); ++id) {
         if (!bytes_[id] || bytes_[id]->empty()) continue;
         uint32_t node = 0;
         for (char ch : *bytes_[id]) {
             const auto b = static_cast<uint8_t>(ch);
-            auto& children = nodes_[node].children;
+            auto& children = nodes[node].children;
             auto it = std::lower_bound(children.begin(), children.end(), b,
                                        [](const std::pair<uint8_t, uint32_t>& c, uint8_t v) { return c.first < v; });
             if (it != children.end() && it->first == b) {
                 node = it->second;
             } else {
-                const auto child = static_cast<uint32_t>(nodes_.size());
+                const auto child = static_cast<uint32_t>(nodes.size());
                 children.insert(it, {b, child});
-                nodes_.emplace_back();
+                nodes.emplace_back();
                 node = child;
             }
         }
-        nodes_[node].tokens.push_back(static_cast<int32_t>(id));
+        nodes[node].tokens.push_back(static_cast<int32_t>(id));
+    }
+    std::vector<uint32_t> order;  // depth-first preorder of build indices
+    order.reserve(nodes.size());
+    std::vector<uint32_t> stack = {0};
+    while (!stack.empty()) {
+        const uint32_t n = stack.back();
+        stack.pop_back();
+        order.push_back(n);
+        for (auto it = nodes[n].children.rbegin(); it != nodes[n].children.rend(); ++it) stack.push_back(it->second);
+    }
+    std::vector<uint32_t> renumbered(nodes.size());
+    for (uint32_t i = 0; i < order.size(); ++i) renumbered[order[i]] = i;
+    edge_begin_.assign(1, 0);
+    token_begin_.assign(1, 0);
+    for (uint32_t n : order) {
+        for (const auto& [byte, child] : nodes[n].children) {
+            edge_byte_.push_back(byte);
+            edge_child_.push_back(renumbered[child]);
+        }
+        edge_begin_.push_back(static_cast<uint32_t>(edge_byte_.size()));
+        token_ids_.insert(token_ids_.end(), nodes[n].tokens.begin(), nodes[n].tokens.end());
+        token_begin_.push_back(static_cast<uint32_t>(token_ids_.size()));
     }
 }
 
@@ -133,8 +160,11 @@ int32_t TokenMasker::next_state(int32_t state, char32_t c) {
     return next;
 }
 
-void TokenMasker::walk(uint32_t node, int32_t state, std::string& pending, std::vector<bool>& allowed) {
-    for (const auto& [byte, child] : trie_->nodes()[node].children) {
+void TokenMasker::walk(uint32_t node, int32_t state, std::string& pending, std::vector<uint8_t>& allowed) {
+    const TokenTrie& trie = *trie_;
+    for (uint32_t edge = trie.edge_begin(node); edge < trie.edge_begin(node + 1); ++edge) {
+        const uint8_t byte = trie.edge_byte(edge);
+        const uint32_t child = trie.edge_child(edge);
         int32_t next = state;
         if (pending.empty()) {
             const int len = utf8_sequence_length(byte);
@@ -146,7 +176,7 @@ void TokenMasker::walk(uint32_t node, int32_t state, std::string& pending, std::
                 pending.push_back(static_cast<char>(byte));
                 const bool ok = states_[static_cast<size_t>(state)].allows_partial(pending);
                 if (ok) {
-                    for (int32_t id : trie_->nodes()[child].tokens) allowed[static_cast<size_t>(id)] = true;
+                    for (int32_t id : trie.tokens_at(child)) allowed[static_cast<size_t>(id)] = 1;
                     walk(child, state, pending, allowed);
                 }
                 pending.pop_back();
@@ -158,7 +188,7 @@ void TokenMasker::walk(uint32_t node, int32_t state, std::string& pending, std::
             const int len = utf8_sequence_length(static_cast<uint8_t>(pending[0]));
             if (static_cast<int>(pending.size()) < len) {
                 if (states_[static_cast<size_t>(state)].allows_partial(pending)) {
-                    for (int32_t id : trie_->nodes()[child].tokens) allowed[static_cast<size_t>(id)] = true;
+                    for (int32_t id : trie.tokens_at(child)) allowed[static_cast<size_t>(id)] = 1;
                     walk(child, state, pending, allowed);
                 }
                 pending.pop_back();
@@ -170,14 +200,14 @@ void TokenMasker::walk(uint32_t node, int32_t state, std::string& pending, std::
             pending.clear();
             next = is_valid_code_point(c, len) ? next_state(state, c) : -1;
             if (next >= 0) {
-                for (int32_t id : trie_->nodes()[child].tokens) allowed[static_cast<size_t>(id)] = true;
+                for (int32_t id : trie.tokens_at(child)) allowed[static_cast<size_t>(id)] = 1;
                 walk(child, next, pending, allowed);
             }
             pending = saved;
             pending.pop_back();
             continue;
         }
-        for (int32_t id : trie_->nodes()[child].tokens) allowed[static_cast<size_t>(id)] = true;
+        for (int32_t id : trie.tokens_at(child)) allowed[static_cast<size_t>(id)] = 1;
         walk(child, next, pending, allowed);
     }
 }
@@ -193,9 +223,10 @@ const std::vector<bool>& TokenMasker::allowed(const GrammarMatcher& matcher) {
         transitions_.clear();
         ascii_transitions_.clear();
     }
-    std::vector<bool> mask(trie_->vocab_size(), false);
+    std::vector<uint8_t> marks(trie_->vocab_size(), 0);
     std::string pending = matcher.pending();
-    walk(0, intern(matcher.without_pending()), pending, mask);
+    walk(0, intern(matcher.without_pending()), pending, marks);
+    std::vector<bool> mask(marks.begin(), marks.end());
     return mask_cache_.emplace(std::move(key), std::move(mask)).first->second;
 }
 

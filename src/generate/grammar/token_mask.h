@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -29,16 +30,24 @@ class TokenTrie {
     size_t vocab_size() const { return vocab_size_; }
     const std::optional<std::string>& bytes_of(int32_t id) const { return bytes_.at(static_cast<size_t>(id)); }
 
-    struct Node {
-        std::vector<std::pair<uint8_t, uint32_t>> children;  // (byte, node index), sorted by byte
-        std::vector<int32_t> tokens;                          // ids whose bytes end here
-    };
-    const std::vector<Node>& nodes() const { return nodes_; }
+    // Nodes are numbered in depth-first order (node 0: the empty prefix), and stored as flat arrays, so a walk
+    // reads memory mostly forwards. Node n's children are edges [edge_begin(n), edge_begin(n + 1)), sorted
+    // by byte; the ids whose bytes end at node n are tokens_at(n).
+    uint32_t edge_begin(uint32_t node) const { return edge_begin_[node]; }
+    uint8_t edge_byte(uint32_t edge) const { return edge_byte_[edge]; }
+    uint32_t edge_child(uint32_t edge) const { return edge_child_[edge]; }
+    std::span<const int32_t> tokens_at(uint32_t node) const {
+        return {token_ids_.data() + token_begin_[node], token_begin_[node + 1] - token_begin_[node]};
+    }
 
   private:
     size_t vocab_size_ = 0;
     std::vector<std::optional<std::string>> bytes_;
-    std::vector<Node> nodes_;  // nodes_[0] is the root (the empty prefix)
+    std::vector<uint32_t> edge_begin_;   // (n_nodes + 1,)
+    std::vector<uint8_t> edge_byte_;     // (n_nodes - 1,)
+    std::vector<uint32_t> edge_child_;   // (n_nodes - 1,)
+    std::vector<uint32_t> token_begin_;  // (n_nodes + 1,)
+    std::vector<int32_t> token_ids_;
 };
 
 // allowed[id]: the grammar accepts the token's bytes from the matcher's state. End-of-generation tokens are
@@ -63,7 +72,7 @@ class TokenMasker {
 
     int32_t intern(const GrammarMatcher& m);
     int32_t next_state(int32_t state, char32_t c);
-    void walk(uint32_t node, int32_t state, std::string& pending, std::vector<bool>& allowed);
+    void walk(uint32_t node, int32_t state, std::string& pending, std::vector<uint8_t>& allowed);
 };
 
 }  // namespace loom::grammar
