@@ -59,6 +59,9 @@ struct ServerConfig {
     size_t max_pending_connections = 1024;
     int http_threads = 0;          // 0: slots + queue + 16
     double shutdown_grace_s = 15;  // on SIGTERM: how long in-flight work may take before it is cancelled
+    // Tests only: accept "loom_test_token_delay_ms" in generation requests (a paced stream). run_server turns
+    // it on when the environment has LOOM_SERVE_TEST_PACING=1; otherwise such a request is a 400.
+    bool test_pacing = false;
 };
 
 // Blocks SIGTERM / SIGINT in the calling thread, so threads started afterwards (the compute pool's workers included)
