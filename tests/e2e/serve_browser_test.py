@@ -252,7 +252,7 @@ def attention_view():
     ActionChains(driver).move_to_element_with_offset(canvas, 0, 0).perform()
     t.check("->" in el("attention-cell").text, "hovering a cell names its tokens")
     t.check(el("attention-section").get_attribute("data-stale") == "0", "attention fresh after recording")
-    driver.execute_script("document.getElementById('attention-section').scrollIntoView()")
+    driver.execute_script("document.getElementById('attention-map').scrollIntoView({block: 'center'})")
     shot("playground_attention.png")
     el("prompt").send_keys(" Then it slept.")
     wait.until(lambda d: d.find_element(By.ID, "attention-section").get_attribute("data-stale") == "1")
