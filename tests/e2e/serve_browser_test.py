@@ -23,6 +23,7 @@ import tempfile
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -123,9 +124,18 @@ def chips_inside(what):
     t.check(bad == 0, f"{what}: {bad} prompt chips stick out of their panel")
 
 
+def until(what, condition):
+    """wait.until, failing with what the page was doing (its last events) instead of a bare timeout."""
+    try:
+        return wait.until(condition)
+    except TimeoutException:
+        tail = driver.execute_script("return (window.loomLog || []).slice(-12)")
+        raise AssertionError(f"timed out waiting for {what}; the page's last events: {json.dumps(tail)[:1500]}")
+
+
 def prompt_panel_current():
     """Waits for the prompt panel to show the page's current prompt; returns (prompt request, token count)."""
-    wait.until(lambda d: d.execute_script(
+    until("the prompt panel", lambda d: d.execute_script(
         "return document.getElementById('prompt-tokens').dataset.key === JSON.stringify(currentPrompt())"))
     prompt = driver.execute_script("return currentPrompt()")
     return prompt, int(el("prompt-tokens").get_attribute("data-count"))
@@ -226,7 +236,7 @@ def attention_view():
     set_value("prompt", "The cat sat on the mat because it was tired.")
     prompt, n_prompt = prompt_panel_current()
     el("attention-show").click()
-    wait.until(lambda d: d.find_element(By.ID, "attention-map").get_attribute("data-rendered"))
+    until("the attention map", lambda d: d.find_element(By.ID, "attention-map").get_attribute("data-rendered"))
     want = json.loads(server.post("/v1/attention", {**prompt, "decimals": 4})[1])
     n_layers, n_heads, n = len(want["layers"]), len(want["heads"]), len(want["labels"])
     t.check(n == n_prompt and "<|im_start|>" in want["tokens"], f"attention on the templated prompt: {n} vs {n_prompt}")

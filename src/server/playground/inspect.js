@@ -48,12 +48,18 @@ async function refreshPromptTokens() {
     return;
   }
   try {
+    const signal = AbortSignal.timeout(10000);
     const d = prompt.messages
-      ? await postJson("/apply-template", { ...prompt, with_pieces: true })
-      : await postJson("/tokenize", { content: prompt.input, add_special: true, with_pieces: true });
+      ? await postJson("/apply-template", { ...prompt, with_pieces: true }, signal)
+      : await postJson("/tokenize", { content: prompt.input, add_special: true, with_pieces: true }, signal);
     if (seq === inspect.seq) showPromptTokens(d.tokens, key);
   } catch (e) {
-    if (seq === inspect.seq) $("prompt-count").textContent = "(" + e.message + ")";
+    if (seq !== inspect.seq) return;
+    // A lost connection or no answer in 10 s: try again (an error answer from the server is shown as it is).
+    const transient = e.name === "TimeoutError" || e instanceof TypeError;
+    $("prompt-count").textContent = "(" + e.message + (transient ? "; retrying)" : ")");
+    logEvent("inspect-error", { message: e.message, transient });
+    if (transient) inspect.timer = setTimeout(refreshPromptTokens, 1000);
   }
 }
 

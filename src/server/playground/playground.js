@@ -31,7 +31,7 @@ async function post(url, body, signal) {
   return res;
 }
 
-async function postJson(url, body) { return (await post(url, body)).json(); }
+async function postJson(url, body, signal) { return (await post(url, body, signal)).json(); }
 
 // Probability -> background colour: red (unlikely) through yellow to green (likely).
 function tint(p) { return `hsl(${Math.round(120 * p)}, 75%, 85%)`; }
