@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "server/request_log.h"
+
 namespace loom::server {
 namespace {
 
@@ -64,6 +66,10 @@ void ConnectionIntake::refuse(HttpConnection& conn, int status, const std::strin
     [[maybe_unused]] const ssize_t n =
         send(conn.fd, response.data(), response.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     conn.close();
+    RequestNote note;  // a head that never parsed logs "-" for its method and route
+    note.start = conn.since;
+    const std::string& target = conn.head.target;
+    log_request(conn.head.method, target.substr(0, target.find('?')), status, &note);
 }
 
 void ConnectionIntake::evict_oldest() {

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "server/request_log.h"
+
 namespace loom::server {
 namespace {
 
@@ -123,8 +125,11 @@ bool GuardedServer::read_body(HttpConnection& conn) {
 }
 
 void GuardedServer::handle(std::unique_ptr<HttpConnection> conn) {
+    begin_request_note();  // the request's time starts once its head is here (its body may follow)
     const auto answer_and_close = [&](int status, const std::string& message) {
         if (conn->fd < 0) return;
+        const std::string& target = conn->head.target;
+        log_request(conn->head.method, target.substr(0, target.find('?')), status);
         conn->send_all(plain_response(status, error_body_(status, message)));
         // As cpp-httplib did for an oversized Content-Length: let the client finish sending (bounded).
         const bool stalled = status == 408 || shutting_down_.load();  // nothing more is coming

@@ -130,6 +130,23 @@ std::string string_field(const nlohmann::json& body, const char* name, const std
     return it->get<std::string>();
 }
 
+nlohmann::ordered_json parse_chat_messages(const nlohmann::json& body) {
+    if (!body.contains("messages"))
+        throw ApiError(400, "'messages' is required", "invalid_request_error", "messages");
+    const nlohmann::json& messages = body["messages"];
+    if (!messages.is_array() || messages.empty())
+        throw bad_field("messages", "a non-empty array of {role, content} objects");
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (size_t i = 0; i < messages.size(); ++i) {
+        const nlohmann::json& m = messages[i];
+        if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
+            throw ApiError(400, "messages[" + std::to_string(i) + "] must be an object with a string 'role'",
+                           "invalid_request_error", "messages");
+        out.push_back({{"role", m["role"].get<std::string>()}, {"content", message_content(m, i)}});
+    }
+    return out;
+}
+
 GenerationRequest parse_generation_request(const nlohmann::json& body, bool chat) {
     GenerationRequest r;
     r.chat = chat;
@@ -167,6 +184,7 @@ GenerationRequest parse_generation_request(const nlohmann::json& body, bool chat
     if (seed >= 0 && s.seed == SamplingParams::kRandomSeed) s.seed ^= 1;  // a given seed never means "random"
     spec.stop = parse_stop(body);
     spec.ignore_eos = bool_field(body, "ignore_eos", false);
+    r.test_token_delay_ms = integer_field(body, "loom_test_token_delay_ms", 0, 0, 10000);
 
     if (chat) {
         spec.logprobs = bool_field(body, "logprobs", false);
@@ -174,21 +192,7 @@ GenerationRequest parse_generation_request(const nlohmann::json& body, bool chat
         if (spec.top_logprobs > 0 && !spec.logprobs)
             throw ApiError(400, "'top_logprobs' requires 'logprobs' to be true", "invalid_request_error",
                            "top_logprobs");
-        if (!body.contains("messages"))
-            throw ApiError(400, "'messages' is required", "invalid_request_error", "messages");
-        const nlohmann::json& messages = body["messages"];
-        if (!messages.is_array() || messages.empty())
-            throw bad_field("messages", "a non-empty array of {role, content} objects");
-        r.messages = nlohmann::ordered_json::array();
-        for (size_t i = 0; i < messages.size(); ++i) {
-            const nlohmann::json& m = messages[i];
-            if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
-                throw ApiError(400,
-                               "messages[" + std::to_string(i) + "] must be an object with a string 'role'",
-                               "invalid_request_error", "messages");
-            r.messages.push_back(
-                {{"role", m["role"].get<std::string>()}, {"content", message_content(m, i)}});
-        }
+        r.messages = parse_chat_messages(body);
     } else {
         if (body.contains("logprobs") && body["logprobs"].is_boolean())
             throw bad_field("logprobs", "an integer between 0 and 20 for completions");

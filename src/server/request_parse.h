@@ -29,7 +29,13 @@ struct GenerationRequest {
     // Completions' logprobs is a count (alternatives per token); chat has logprobs (bool) + top_logprobs.
     JobSpec spec;  // prompt filled in by the route after tokenizing
     bool max_tokens_given = false;
+    // Tests only (refused unless ServerConfig::test_pacing): a streamed token is written this long after it
+    // was made, so a browser test can act while a stream is surely still running.
+    int64_t test_token_delay_ms = 0;
 };
+
+// "messages": a non-empty array of {role, content} (content: a string or text parts), as chat templates take.
+nlohmann::ordered_json parse_chat_messages(const nlohmann::json& body);
 
 // `body` of POST /v1/completions (chat = false) or /v1/chat/completions (chat = true).
 GenerationRequest parse_generation_request(const nlohmann::json& body, bool chat);

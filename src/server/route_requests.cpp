@@ -62,6 +62,14 @@ TokenizeRequest parse_tokenize_request(const nlohmann::json& body) {
     return r;
 }
 
+ApplyTemplateRequest parse_apply_template_request(const nlohmann::json& body) {
+    ApplyTemplateRequest r;
+    r.messages = parse_chat_messages(body);
+    r.add_generation_prompt = bool_field(body, "add_generation_prompt", true);
+    r.with_pieces = bool_field(body, "with_pieces", false);
+    return r;
+}
+
 std::vector<int32_t> parse_detokenize_request(const nlohmann::json& body, size_t vocab_size) {
     std::vector<int32_t> ids;
     if (!body.contains("tokens")) return ids;
@@ -126,9 +134,16 @@ NerRequest parse_ner_request(const nlohmann::json& body) {
 
 AttentionRequest parse_attention_request(const nlohmann::json& body) {
     AttentionRequest r;
-    r.text = string_field(body, "input", "");
-    if (r.text.empty())
-        throw ApiError(400, "'input' must be a non-empty string", "invalid_request_error", "input");
+    if (body.contains("messages") && !body["messages"].is_null()) {
+        if (body.contains("input") && !body["input"].is_null())
+            throw ApiError(400, "give 'input' or 'messages', not both", "invalid_request_error", "messages");
+        r.messages = parse_chat_messages(body);
+        r.add_generation_prompt = bool_field(body, "add_generation_prompt", true);
+    } else {
+        r.text = string_field(body, "input", "");
+        if (r.text.empty())
+            throw ApiError(400, "'input' must be a non-empty string", "invalid_request_error", "input");
+    }
     r.layers = index_spec(body, "layers");
     r.heads = index_spec(body, "heads");
     r.generate = integer_field(body, "generate", 0, 0, kMaxAttentionGenerate);

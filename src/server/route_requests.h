@@ -21,6 +21,13 @@ struct TokenizeRequest {
 };
 TokenizeRequest parse_tokenize_request(const nlohmann::json& body);
 
+// POST /apply-template {"messages", "add_generation_prompt": true, "with_pieces": false}
+struct ApplyTemplateRequest {
+    nlohmann::ordered_json messages;
+    bool add_generation_prompt = true, with_pieces = false;
+};
+ApplyTemplateRequest parse_apply_template_request(const nlohmann::json& body);
+
 // POST /detokenize {"tokens": [id, ...]}: every id in [0, vocab_size).
 std::vector<int32_t> parse_detokenize_request(const nlohmann::json& body, size_t vocab_size);
 
@@ -50,13 +57,16 @@ struct NerRequest {
 };
 NerRequest parse_ner_request(const nlohmann::json& body);
 
-// POST /v1/attention {"input", "layers", "heads", "generate", "decimals", "model"}
+// POST /v1/attention {"input" | "messages" (+ "add_generation_prompt"), "layers", "heads", "generate",
+// "decimals", "model"}: with messages, the attention of the chat-templated prompt (decoders).
 inline constexpr int64_t kMaxAttentionGenerate = 64;
 struct AttentionRequest {
     std::string text, layers, heads;  // layers / heads: a selection spec ("all", "0,2-4", "-1")
     int64_t generate = 0;
     int decimals = 6;
-    std::string model;  // "" when not given
+    std::string model;                // "" when not given
+    nlohmann::ordered_json messages;  // null unless given (then `text` is "")
+    bool add_generation_prompt = true;
 };
 AttentionRequest parse_attention_request(const nlohmann::json& body);
 

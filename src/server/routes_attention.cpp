@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "models/bert.h"
 #include "server/api_error.h"
+#include "server/request_log.h"
 #include "server/request_parse.h"
 #include "server/response_format.h"
 #include "server/route_requests.h"
@@ -60,7 +61,10 @@ void fill_attention_tokens(AttentionDocument& doc, const Tokenizer& tokenizer, s
 
 std::string decoder_attention(ServerContext& ctx, const AttentionRequest& r) {
     const ServerModel& m = ctx.model;
-    const std::vector<int32_t> prompt = m.encode_prompt(r.text);
+    const bool chat = !r.messages.is_null();
+    const std::string text = chat ? render_chat_prompt(ctx, r.messages, r.add_generation_prompt) : r.text;
+    // A templated prompt holds its special tokens already, as /v1/chat/completions encodes it.
+    const std::vector<int32_t> prompt = chat ? m.tokenizer->encode(text, false).ids : m.encode_prompt(text);
     if (prompt.empty())
         throw ApiError(400, "the input encodes to no tokens", "invalid_request_error", "input");
     const ModelConfig& c = m.model->config();
@@ -76,8 +80,9 @@ std::string decoder_attention(ServerContext& ctx, const AttentionRequest& r) {
     doc.model = m.name;
     doc.architecture = c.architecture;
     doc.causal = true;
-    doc.text = r.text;
+    doc.text = text;
     doc.n_prompt = capture.n_prompt;
+    request_note().prompt_tokens = capture.n_prompt;
     doc.n_model_layers = c.n_layer;
     doc.n_model_heads = c.n_head;
     fill_attention_tokens(doc, *m.tokenizer, capture.tokens);
@@ -89,6 +94,10 @@ std::string encoder_attention(const EncoderRunner& runner, std::mutex& lock_for,
     if (r.generate > 0)
         throw ApiError(400, "'generate' needs a decoder model; " + name + " is an encoder",
                        "invalid_request_error", "generate");
+    if (!r.messages.is_null())
+        throw ApiError(400,
+                       "'messages' needs a decoder model with a chat template; " + name + " is an encoder",
+                       "invalid_request_error", "messages");
     const std::vector<std::string> texts = {r.text};
     const std::vector<Encoding> encodings = runner.encode(texts);
     const EncoderBatch batch = runner.make_batch(encodings);
@@ -106,6 +115,7 @@ std::string encoder_attention(const EncoderRunner& runner, std::mutex& lock_for,
     doc.causal = false;
     doc.text = r.text;
     doc.n_prompt = batch.seq_len;
+    request_note().prompt_tokens = batch.seq_len;
     doc.n_model_layers = c.n_layers;
     doc.n_model_heads = c.n_heads;
     fill_attention_tokens(doc, runner.tokenizer(), batch.ids);
@@ -138,8 +148,8 @@ void attention_route(ServerContext& ctx, const httplib::Request& req, httplib::R
 
 void add_attention_routes(httplib::Server& server, ServerContext& ctx) {
     for (const char* path : {"/v1/attention", "/attention"})
-        server.Post(path,
-                    guarded(ctx, [&ctx](const auto& req, auto& res) { attention_route(ctx, req, res); }));
+        add_post(server, ctx, path,
+                 guarded(ctx, [&ctx](const auto& req, auto& res) { attention_route(ctx, req, res); }));
 }
 
 }  // namespace loom::server

@@ -4,10 +4,12 @@
 
 #include <chrono>
 #include <limits>
+#include <thread>
 
 #include "generate/chat_template.h"
 #include "server/api_error.h"
 #include "server/client_connection.h"
+#include "server/request_log.h"
 #include "server/request_parse.h"
 #include "server/response_format.h"
 #include "server/structured_output.h"
@@ -38,16 +40,7 @@ std::vector<int32_t> prompt_ids(ServerContext& ctx, const GenerationRequest& r) 
     const ServerModel& m = ctx.model;
     std::vector<int32_t> ids;
     if (r.chat) {
-        if (!ctx.chat_template)
-            throw ApiError(400, "this model has no chat template; use /v1/completions",
-                           "invalid_request_error", "messages");
-        std::string text;
-        try {
-            text = format_chat(*ctx.chat_template, r.messages, true, m.bos_token, m.eos_token);
-        } catch (const std::exception& e) {
-            throw ApiError(400, std::string("the chat template failed on these messages: ") + e.what(),
-                           "invalid_request_error", "messages");
-        }
+        const std::string text = render_chat_prompt(ctx, r.messages, true);
         ids = m.tokenizer->encode(text, /*add_special_tokens=*/false).ids;  // the template holds them
     } else if (r.prompt_is_ids) {
         const auto n_vocab = static_cast<int32_t>(m.model->config().n_vocab);
@@ -83,8 +76,13 @@ std::shared_ptr<InFlight> start(ServerContext& ctx, const httplib::Request& req,
     f->request = parse_generation_request(body, chat);
     GenerationRequest& r = f->request;
     r.spec.grammar = parse_output_constraint(body, req.body);
+    if (r.test_token_delay_ms > 0 && !ctx.config.test_pacing)
+        throw ApiError(
+            400, "'loom_test_token_delay_ms' is for tests: start the server with LOOM_SERVE_TEST_PACING=1",
+            "invalid_request_error", "loom_test_token_delay_ms");
     const std::vector<int32_t> ids = prompt_ids(ctx, r);
     f->n_prompt = static_cast<int64_t>(ids.size());
+    request_note().prompt_tokens = f->n_prompt;
     const int64_t room = ctx.scheduler->config().n_ctx - f->n_prompt;
     if (r.spec.max_tokens <= 0 || r.spec.max_tokens > room) r.spec.max_tokens = static_cast<int32_t>(room);
     r.spec.prompt = ids;
@@ -132,6 +130,7 @@ nlohmann::json absorb(ServerContext& ctx, InFlight& f, const JobEvent& e) {
         c.finish_reason = e.finish_reason;
         f.n_generated += e.n_generated;
         ++f.n_finished;
+        request_note().generated_tokens = f.n_generated;  // absorb runs on the request's own thread
     }
     return lp;
 }
@@ -196,6 +195,8 @@ bool stream_events(ServerContext& ctx, InFlight& f, httplib::DataSink& sink) {
             continue;
         }
         const nlohmann::json lp = absorb(ctx, f, *e);
+        if (r.test_token_delay_ms > 0 && e->kind == JobEvent::Kind::Token)  // tests only (ServerConfig)
+            std::this_thread::sleep_for(milliseconds(r.test_token_delay_ms));
         bool ok = true;
         if (e->kind == JobEvent::Kind::Token || e->kind == JobEvent::Kind::Text) {
             if (!e->text.empty() || !lp.is_null())
@@ -248,6 +249,20 @@ void answer_stream(ServerContext& ctx, std::shared_ptr<InFlight> f, httplib::Res
 
 }  // namespace
 
+std::string render_chat_prompt(const ServerContext& ctx, const nlohmann::ordered_json& messages,
+                               bool add_generation_prompt) {
+    if (!ctx.chat_template)
+        throw ApiError(400, "this model has no chat template; use /v1/completions", "invalid_request_error",
+                       "messages");
+    try {
+        return format_chat(*ctx.chat_template, messages, add_generation_prompt, ctx.model.bos_token,
+                           ctx.model.eos_token);
+    } catch (const std::exception& e) {
+        throw ApiError(400, std::string("the chat template failed on these messages: ") + e.what(),
+                       "invalid_request_error", "messages");
+    }
+}
+
 void add_generation_routes(httplib::Server& server, ServerContext& ctx) {
     for (bool chat : {false, true}) {
         auto handler = [&ctx, chat](const httplib::Request& req, httplib::Response& res) {
@@ -267,7 +282,7 @@ void add_generation_routes(httplib::Server& server, ServerContext& ctx) {
         };
         for (const char* path : chat ? std::vector<const char*>{"/v1/chat/completions", "/chat/completions"}
                                      : std::vector<const char*>{"/v1/completions", "/completions"})
-            server.Post(path, handler);
+            add_post(server, ctx, path, handler);
     }
 }
 

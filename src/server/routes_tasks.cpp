@@ -112,10 +112,11 @@ void ner_route(ServerContext& ctx, const httplib::Request& req, httplib::Respons
 
 void add_task_routes(httplib::Server& server, ServerContext& ctx) {
     for (const char* path : {"/v1/translate", "/translate"})
-        server.Post(path,
-                    guarded(ctx, [&ctx](const auto& req, auto& res) { translate_route(ctx, req, res); }));
+        add_post(server, ctx, path,
+                 guarded(ctx, [&ctx](const auto& req, auto& res) { translate_route(ctx, req, res); }));
     for (const char* path : {"/v1/ner", "/ner"})
-        server.Post(path, guarded(ctx, [&ctx](const auto& req, auto& res) { ner_route(ctx, req, res); }));
+        add_post(server, ctx, path,
+                 guarded(ctx, [&ctx](const auto& req, auto& res) { ner_route(ctx, req, res); }));
 }
 
 }  // namespace loom::server

@@ -6,7 +6,9 @@
 #include <limits>
 
 #include "server/api_error.h"
+#include "server/capabilities.h"
 #include "server/playground_assets.h"
+#include "server/request_log.h"
 #include "server/request_parse.h"
 #include "server/response_format.h"
 #include "server/route_requests.h"
@@ -37,6 +39,18 @@ const Tokenizer& text_tokenizer(ServerContext& ctx) {
     throw ApiError(400, "no tokenizer loaded");
 }
 
+// [id, ...] or [{"id", "piece"}, ...]
+nlohmann::json token_list(const Tokenizer& tok, const std::vector<int32_t>& ids, bool with_pieces) {
+    nlohmann::json tokens = nlohmann::json::array();
+    for (const int32_t id : ids) {
+        if (with_pieces)
+            tokens.push_back({{"id", id}, {"piece", tok.decode(std::span<const int32_t>(&id, 1), false)}});
+        else
+            tokens.push_back(id);
+    }
+    return tokens;
+}
+
 void tokenize(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
     const nlohmann::json body = parse_json_object(req.body);
     const TokenizeRequest r = parse_tokenize_request(body);
@@ -45,16 +59,23 @@ void tokenize(ServerContext& ctx, const httplib::Request& req, httplib::Response
     const bool with_pieces = r.with_pieces;
     const Tokenizer& tok = text_tokenizer(ctx);
     const Encoding enc = tok.encode(content, add_special);
-    nlohmann::json tokens = nlohmann::json::array();
-    for (size_t i = 0; i < enc.ids.size(); ++i) {
-        if (!with_pieces) {
-            tokens.push_back(enc.ids[i]);
-            continue;
-        }
-        const int32_t id = enc.ids[i];
-        tokens.push_back({{"id", id}, {"piece", tok.decode(std::span<const int32_t>(&id, 1), false)}});
-    }
-    res.set_content(json_text({{"tokens", tokens}}), "application/json");
+    res.set_content(json_text({{"tokens", token_list(tok, enc.ids, with_pieces)}}), "application/json");
+}
+
+// POST /apply-template: the prompt text the chat template makes of `messages`, and its tokens (as
+// /v1/chat/completions would feed them to the model).
+void apply_template(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+    if (!ctx.model.model)
+        throw ApiError(400, "this server has no text-generation model (it serves embeddings only)",
+                       "invalid_request_error", "model");
+    const ApplyTemplateRequest r = parse_apply_template_request(parse_json_object(req.body));
+    const std::string prompt = render_chat_prompt(ctx, r.messages, r.add_generation_prompt);
+    const std::vector<int32_t> ids = ctx.model.tokenizer->encode(prompt, false).ids;
+    request_note().prompt_tokens = static_cast<int64_t>(ids.size());
+    res.set_content(json_text({{"prompt", prompt},
+                               {"n_tokens", ids.size()},
+                               {"tokens", token_list(*ctx.model.tokenizer, ids, r.with_pieces)}}),
+                    "application/json");
 }
 
 void detokenize(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
@@ -74,6 +95,7 @@ void embeddings(ServerContext& ctx, const httplib::Request& req, httplib::Respon
     int64_t n_tokens = 0;
     for (const std::string& t : texts)
         n_tokens += static_cast<int64_t>(ctx.model.embedder->runner().tokenizer().encode(t, true).ids.size());
+    request_note().prompt_tokens = n_tokens;
     std::vector<std::vector<float>> vectors;
     {
         std::lock_guard lock(ctx.embed_mutex);
@@ -113,7 +135,7 @@ Handler guarded(ServerContext& ctx, Handler inner) {
 }
 
 void add_utility_routes(httplib::Server& server, ServerContext& ctx) {
-    server.Get("/health", [&ctx](const httplib::Request&, httplib::Response& res) {
+    add_get(server, ctx, "/health", [&ctx](const httplib::Request&, httplib::Response& res) {
         if (ctx.shutting_down.load()) {
             res.status = 503;
             res.set_content(R"({"status":"shutting down"})", "application/json");
@@ -121,30 +143,40 @@ void add_utility_routes(httplib::Server& server, ServerContext& ctx) {
         }
         res.set_content(R"({"status":"ok"})", "application/json");
     });
-    server.Get("/metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
+    add_get(server, ctx, "/metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
         res.set_content(ctx.metrics.prometheus_text(), "text/plain; version=0.0.4");
     });
-    server.Get("/v1/models", guarded(ctx, [&ctx](const httplib::Request&, httplib::Response& res) {
-                   nlohmann::json data = nlohmann::json::array();
-                   for (const std::string* name : {&ctx.model.name, &ctx.model.embedding_name,
-                                                   &ctx.model.translate_name, &ctx.model.ner_name})
-                       if (!name->empty())
-                           data.push_back(
-                               {{"id", *name}, {"object", "model"}, {"created", 0}, {"owned_by", "loom"}});
-                   res.set_content(json_text({{"object", "list"}, {"data", data}}), "application/json");
-               }));
-    server.Post("/tokenize", guarded(ctx, [&ctx](const auto& req, auto& res) { tokenize(ctx, req, res); }));
-    server.Post("/detokenize",
-                guarded(ctx, [&ctx](const auto& req, auto& res) { detokenize(ctx, req, res); }));
+    add_get(server, ctx, "/v1/models", guarded(ctx, [&ctx](const httplib::Request&, httplib::Response& res) {
+                nlohmann::json data = nlohmann::json::array();
+                for (const ServedModelInfo& s : served_models(ctx.model, ctx.chat_template.has_value()))
+                    data.push_back({{"id", s.id},
+                                    {"object", "model"},
+                                    {"created", 0},
+                                    {"owned_by", "loom"},
+                                    {"kind", s.kind},
+                                    {"capabilities", s.capabilities}});
+                res.set_content(json_text({{"object", "list"}, {"data", data}}), "application/json");
+            }));
+    add_get(server, ctx, "/props", guarded(ctx, [&ctx](const httplib::Request&, httplib::Response& res) {
+                res.set_content(json_text(props_json(ctx.model, ctx.config, ctx.chat_template.has_value())),
+                                "application/json");
+            }));
+    add_post(server, ctx, "/tokenize",
+             guarded(ctx, [&ctx](const auto& req, auto& res) { tokenize(ctx, req, res); }));
+    add_post(server, ctx, "/detokenize",
+             guarded(ctx, [&ctx](const auto& req, auto& res) { detokenize(ctx, req, res); }));
+    add_post(server, ctx, "/apply-template",
+             guarded(ctx, [&ctx](const auto& req, auto& res) { apply_template(ctx, req, res); }));
     for (const char* path : {"/v1/embeddings", "/embeddings"})
-        server.Post(path, guarded(ctx, [&ctx](const auto& req, auto& res) { embeddings(ctx, req, res); }));
+        add_post(server, ctx, path,
+                 guarded(ctx, [&ctx](const auto& req, auto& res) { embeddings(ctx, req, res); }));
     for (const EmbeddedAsset& asset : playground_assets()) {
         const std::string path = std::string("/") + asset.name;
         auto serve = [&asset](const httplib::Request&, httplib::Response& res) {
             res.set_content(reinterpret_cast<const char*>(asset.data), asset.size, asset.content_type);
         };
-        server.Get(path, serve);
-        if (path == "/index.html") server.Get("/", serve);
+        add_get(server, ctx, path, serve);
+        if (path == "/index.html") add_get(server, ctx, "/", serve);
     }
 }
 

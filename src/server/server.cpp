@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <thread>
@@ -17,7 +19,9 @@
 #include "core/log.h"
 #include "server/access_policy.h"
 #include "server/api_error.h"
+#include "server/capabilities.h"
 #include "server/guarded_server.h"
+#include "server/request_log.h"
 #include "server/response_format.h"
 #include "server/server_context.h"
 
@@ -30,6 +34,19 @@ void send_error(ServerContext& ctx, httplib::Response& res, int status, const st
     res.set_content(
         json_text(error_body(message, type.empty() ? error_type_for_status(status) : type, param, code)),
         "application/json");
+}
+
+void add_get(httplib::Server& server, ServerContext& ctx, const std::string& path,
+             std::function<void(const httplib::Request&, httplib::Response&)> handler) {
+    server.Get(path, std::move(handler));
+    ctx.route_methods[path].insert("GET");
+    ctx.route_methods[path].insert("HEAD");  // httplib answers HEAD with the GET handler
+}
+
+void add_post(httplib::Server& server, ServerContext& ctx, const std::string& path,
+              std::function<void(const httplib::Request&, httplib::Response&)> handler) {
+    server.Post(path, std::move(handler));
+    ctx.route_methods[path].insert("POST");
 }
 
 void release_memory_after(const httplib::Request& req) {
@@ -113,12 +130,24 @@ void configure(httplib::Server& svr, ServerContext& ctx, const std::optional<Acc
     // httplib's own errors (no route: 404, body over the limit: 413, unparsable request: 400) get a body too.
     svr.set_error_handler([&ctx](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty()) return;
+        const auto known = ctx.route_methods.find(req.path);
+        if (res.status == 404 && known != ctx.route_methods.end()) {
+            std::string allow;
+            for (const std::string& m : known->second) allow += (allow.empty() ? "" : ", ") + m;
+            res.set_header("Allow", allow);
+            send_error(ctx, res, 405, req.method + " is not allowed on " + req.path + "; use " + allow,
+                       "invalid_request_error", "", "method_not_allowed");
+            return;
+        }
         const std::string message = res.status == 404 ? "no route for " + req.method + " " + req.path
                                     : res.status == 413
                                         ? "the request body is larger than the server's limit of " +
                                               std::to_string(ctx.config.max_body_bytes) + " bytes"
                                         : "the server could not read this request";
         send_error(ctx, res, res.status, message);
+    });
+    svr.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+        log_request(req.method, req.path, res.status);
     });
     svr.set_exception_handler([&ctx](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
         std::string message = "internal error";
@@ -143,8 +172,11 @@ void block_shutdown_signals() {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 }
 
-int run_server(const ServerModel& model, const ServerConfig& config,
+int run_server(const ServerModel& model, const ServerConfig& given_config,
                const std::function<void(int)>& on_listening) {
+    ServerConfig config = given_config;
+    const char* pacing = std::getenv("LOOM_SERVE_TEST_PACING");
+    if (pacing && std::strcmp(pacing, "1") == 0) config.test_pacing = true;
     // Block the shutdown signals here so every thread started below inherits the mask and one thread waits.
     sigset_t signals;
     sigemptyset(&signals);
@@ -154,7 +186,7 @@ int run_server(const ServerModel& model, const ServerConfig& config,
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     signal(SIGPIPE, SIG_IGN);  // a client that hangs up mid-write is an error return, not a process kill
 
-    ServerContext ctx{model, config, {}, nullptr, std::nullopt, {}, {}, {}, {}};
+    ServerContext ctx{model, config, {}, nullptr, std::nullopt, {}, {}, {}, {}, {}};
     if (model.model) {
         ctx.scheduler = std::make_unique<Scheduler>(*model.model, *model.tokenizer, model.end_of_generation,
                                                     config.scheduler, ctx.metrics);
@@ -217,6 +249,10 @@ int run_server(const ServerModel& model, const ServerConfig& config,
         svr.stop();
     });
 
+    for (const std::string& line : startup_lines(model, ctx.chat_template.has_value()))
+        std::fprintf(stderr, "%s\n", line.c_str());
+    if (config.test_pacing) std::fprintf(stderr, "loom serve: test pacing on (LOOM_SERVE_TEST_PACING=1)\n");
+    std::fflush(stderr);
     if (on_listening) on_listening(port);
     const bool ok = svr.listen_after_bind();
     if (!ctx.shutting_down.load()) pthread_kill(watcher.native_handle(), SIGUSR2);

@@ -3,9 +3,12 @@
 //                                                  logprobs / top_logprobs, logit_bias, n)
 //   POST /v1/embeddings                            (when an encoder model is loaded)
 //   POST /v1/translate, /v1/ner                    (with --translate-model / --ner-model; routes_tasks.cpp)
-//   POST /v1/attention                             (attention maps of the decoder or an encoder;
-//   routes_attention) GET  /v1/models, /health, /metrics (Prometheus text);  POST /tokenize, /detokenize GET
-//   /  (playground: index.html, playground.js, playground.css embedded in the binary)
+//   POST /v1/attention                             (attention maps of the decoder or an encoder)
+//   POST /tokenize, /detokenize, /apply-template   (apply-template: the chat template's prompt and tokens)
+//   GET  /v1/models, /props (what each model can do: capabilities.h), /health, /metrics (Prometheus)
+//   GET  /  (the playground: src/server/playground/*, embedded in the binary)
+// A known route asked with another method is 405 with Allow; every request is one line on stderr
+// (request_log.h) and each loaded model one line at start-up.
 // Errors are OpenAI's {"error": {message, type, param, code}} with a 4xx/5xx status. Who may call which route
 // (API keys, Host, Origin, Content-Type) is access_policy.h; the HTTP limits are guarded_server.h.
 #pragma once
@@ -59,6 +62,9 @@ struct ServerConfig {
     size_t max_pending_connections = 1024;
     int http_threads = 0;          // 0: slots + queue + 16
     double shutdown_grace_s = 15;  // on SIGTERM: how long in-flight work may take before it is cancelled
+    // Tests only: accept "loom_test_token_delay_ms" in generation requests (a paced stream). run_server turns
+    // it on when the environment has LOOM_SERVE_TEST_PACING=1; otherwise such a request is a 400.
+    bool test_pacing = false;
 };
 
 // Blocks SIGTERM / SIGINT in the calling thread, so threads started afterwards (the compute pool's workers included)

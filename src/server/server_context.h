@@ -3,10 +3,14 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "generate/chat_template.h"
 #include "server/metrics.h"
@@ -31,7 +35,20 @@ struct ServerContext {
     std::mutex translate_mutex;                 // the translator: one request (pair + run) at a time
     std::mutex ner_mutex;                       // the NER pipeline: one text at a time
     std::atomic<bool> shutting_down{false};
+    // Every registered path and its methods: a known path asked with another method is 405 with `Allow`.
+    std::map<std::string, std::set<std::string>> route_methods;
 };
+
+// Register a handler and note its path and method in ctx.route_methods.
+void add_get(httplib::Server& server, ServerContext& ctx, const std::string& path,
+             std::function<void(const httplib::Request&, httplib::Response&)> handler);
+void add_post(httplib::Server& server, ServerContext& ctx, const std::string& path,
+              std::function<void(const httplib::Request&, httplib::Response&)> handler);
+
+// The prompt text the model sees for chat `messages` (its chat template); ApiError(400) without a template or
+// when the template fails on them.
+std::string render_chat_prompt(const ServerContext& ctx, const nlohmann::ordered_json& messages,
+                               bool add_generation_prompt);
 
 // Writes an OpenAI error object with `status` into the response (and counts it).
 void send_error(ServerContext& ctx, httplib::Response& res, int status, const std::string& message,

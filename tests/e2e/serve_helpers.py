@@ -13,12 +13,12 @@ DEFAULT_MODEL = "models/SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 class Server:
-    def __init__(self, loom, *args, timeout=60):
+    def __init__(self, loom, *args, timeout=60, env=None):
         self.log_path = f"/tmp/loom_serve_{os.getpid()}_{time.monotonic_ns()}.log"
         self.log = open(self.log_path, "w+")
         # One compute thread unless told otherwise: these tests check behaviour, not speed, and a loaded CI
         # machine gives a second compute thread little.
-        env = dict(os.environ)
+        env = {**os.environ, **(env or {})}
         env.setdefault("OMP_NUM_THREADS", "1")
         self.proc = subprocess.Popen([loom, "serve", "--port", "0", "-t", env["OMP_NUM_THREADS"], *args], stdout=self.log, stderr=self.log,
                                      env=env)
@@ -54,6 +54,15 @@ class Server:
                                      headers={"Content-Type": "application/json", **(headers or {})})
         try:
             with urllib.request.urlopen(req, timeout=300) as r:
+                return r.status, r.read().decode(), dict(r.headers)
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode(), dict(e.headers)
+
+    def request(self, method, path, data=None, headers=None):
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
                 return r.status, r.read().decode(), dict(r.headers)
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode(), dict(e.headers)

@@ -65,6 +65,12 @@ def models_listed():
     _, text, _ = server.get("/v1/models")
     ids = [m["id"] for m in json.loads(text)["data"]]
     t.check(ids == [os.path.basename(model), "marian", "bert-ner"], f"models: {ids}")
+    # One start-up line per loaded model, task models included, naming what each serves.
+    out = server.output()
+    for line in (f"loom serve: model {os.path.basename(model)} (decoder): chat, completion",
+                 "loom serve: model marian (translation): translate at /v1/translate",
+                 "loom serve: model bert-ner (ner): ner, attention at /v1/ner /v1/attention"):
+        t.check(line in out, f"start-up line {line!r} missing: {out[:800]}")
 
 
 def translate_equals_cli():

@@ -41,5 +41,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     expect_api_errors_only([&] { (void)parse_translate_request(body); });
     expect_api_errors_only([&] { (void)parse_ner_request(body); });
     expect_api_errors_only([&] { (void)parse_attention_request(body); });
+    expect_api_errors_only([&] { (void)parse_apply_template_request(body); });
     return 0;
 }

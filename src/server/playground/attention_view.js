@@ -1,9 +1,9 @@
-// loom playground, the attention view: asks /v1/attention for the prompt's attention maps (every layer and
-// head), shows a layer x head picker (one thumbnail per head, rows = layers) and the chosen head's heat map
+// loom playground, the attention view: asks /v1/attention for the attention maps of the prompt the model sees
+// (inspect.js: the chat-templated conversation, or the completion prompt; every layer and head), shows a layer x head picker (one thumbnail per head, rows = layers) and the chosen head's heat map
 // with the tokens on both axes; hovering a cell names the query token, the key token and the weight.
 "use strict";
 
-const attention = { doc: null, layer: 0, head: 0 };
+const attention = { doc: null, key: "", layer: 0, head: 0 };
 
 // Weight in [0, 1] -> colour: white (no attention) to dark blue (all of it).
 function heat(w) {
@@ -38,7 +38,8 @@ function showHeatMap() {
   const d = attention.doc;
   const matrix = d.attention[attention.layer][attention.head];
   const n = d.labels.length;
-  const cell = Math.max(8, Math.min(36, Math.floor(560 / n)));
+  const room = Math.max(240, Math.min(560, $("inspect").clientWidth - 110));
+  const cell = Math.max(8, Math.min(36, Math.floor(room / n)));
   const canvas = $("attention-map");
   drawMatrix(canvas, matrix, cell);
   canvas.dataset.rendered = `${d.layers[attention.layer]}-${d.heads[attention.head]}`;
@@ -89,23 +90,24 @@ function describeCell(ev) {
 
 async function showAttention() {
   const status = $("attention-status");
+  const prompt = currentPrompt();
+  if (!prompt) { status.textContent = "write a prompt first"; return; }
+  const key = JSON.stringify(prompt);
   status.textContent = "recording...";
   $("attention-show").disabled = true;
   try {
-    const res = await fetch("/v1/attention", {
-      method: "POST", headers: headers(),
-      body: JSON.stringify({ input: $("prompt").value, decimals: 4 }),
-    });
-    const d = await res.json();
-    if (!res.ok) throw new Error((d.error && d.error.message) || res.statusText);
+    const d = await postJson("/v1/attention", { ...prompt, decimals: 4 });
     attention.doc = d;
+    attention.key = key;
     attention.layer = Math.min(attention.layer, d.layers.length - 1);
     attention.head = Math.min(attention.head, d.heads.length - 1);
     buildPicker();
     showHeatMap();
     $("attention-body").hidden = false;
-    status.textContent = `${d.labels.length} tokens, ${d.layers.length} layers x ${d.heads.length} heads ` +
+    attention.summary = `${d.labels.length} tokens, ${d.layers.length} layers x ${d.heads.length} heads ` +
       `(${d.model}); pick a head below`;
+    status.textContent = attention.summary;
+    markAttentionFreshness();
   } catch (e) {
     status.textContent = "error: " + e.message;
   } finally {
