@@ -49,6 +49,8 @@ size_t count_chars(std::string_view s);
 // Length of the longest valid UTF-8 sequence at s[i] (0 when the byte there starts no valid sequence).
 size_t valid_sequence_length(std::string_view s, size_t i);
 bool is_valid_utf8(std::string_view s);
+// Bytes to text, each invalid byte (sequence start) becoming U+FFFD.
+std::string lossy_utf8(std::string_view bytes);
 
 // Replaces every byte that starts no valid UTF-8 sequence by U+FFFD. original_of[k] is the original byte
 // offset of output byte k (size = output size + 1, the last entry = s.size()).

@@ -43,22 +43,6 @@ std::string replace_all(const std::string& s, std::string_view from, std::string
     return out;
 }
 
-// Bytes to text, each invalid byte (sequence start) becoming U+FFFD.
-std::string lossy_utf8(std::string_view bytes) {
-    std::string out;
-    out.reserve(bytes.size());
-    for (size_t i = 0; i < bytes.size();) {
-        const size_t n = valid_sequence_length(bytes, i);
-        if (n == 0) {
-            out += "\xEF\xBF\xBD";
-            ++i;
-        } else {
-            out.append(bytes.substr(i, n));
-            i += n;
-        }
-    }
-    return out;
-}
 
 class ByteLevelDecoder : public Decoder {
   public:

@@ -27,19 +27,6 @@ bool sp_decode_is_byte_piece(const std::string& t) {
            std::isxdigit(static_cast<unsigned char>(t[3])) && std::isxdigit(static_cast<unsigned char>(t[4]));
 }
 
-void sp_decode_append_bytes(std::string& out, std::string_view bytes) {
-    for (size_t i = 0; i < bytes.size();) {
-        const size_t n = valid_sequence_length(bytes, i);
-        if (n == 0) {
-            out += "\xEF\xBF\xBD";
-            ++i;
-        } else {
-            out.append(bytes.substr(i, n));
-            i += n;
-        }
-    }
-}
-
 class SentencePieceDecoder : public Decoder {
   public:
     explicit SentencePieceDecoder(const json& j)
@@ -54,7 +41,7 @@ class SentencePieceDecoder : public Decoder {
         bool at_bos = true;  // sentencepiece's is_bos_ws: nothing rendered yet
         const auto flush_bytes = [&] {
             if (bytes.empty()) return;
-            sp_decode_append_bytes(out, bytes);
+            out += lossy_utf8(bytes);
             bytes.clear();
             at_bos = false;
         };
