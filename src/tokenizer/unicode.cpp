@@ -179,4 +179,17 @@ std::string lossy_utf8(std::string_view bytes) {
     return out;
 }
 
+std::optional<uint8_t> byte_fallback_byte(std::string_view piece) {
+    const auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    if (piece.size() != 6 || piece.compare(0, 3, "<0x") != 0 || piece[5] != '>') return std::nullopt;
+    const int hi = hex(piece[3]), lo = hex(piece[4]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    return static_cast<uint8_t>(hi * 16 + lo);
+}
+
 }  // namespace loom::tok

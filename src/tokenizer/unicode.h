@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,8 @@ size_t valid_sequence_length(std::string_view s, size_t i);
 bool is_valid_utf8(std::string_view s);
 // Bytes to text, each invalid byte (sequence start) becoming U+FFFD.
 std::string lossy_utf8(std::string_view bytes);
+// The byte a SentencePiece byte-fallback piece "<0xXX>" stands for; nullopt for any other piece.
+std::optional<uint8_t> byte_fallback_byte(std::string_view piece);
 
 // Replaces every byte that starts no valid UTF-8 sequence by U+FFFD. original_of[k] is the original byte
 // offset of output byte k (size = output size + 1, the last entry = s.size()).

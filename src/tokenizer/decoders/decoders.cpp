@@ -1,5 +1,4 @@
 // Decoders (token strings -> text) and their factory (make_decoder), keyed on "type".
-#include <cstdlib>
 
 #include "core/error.h"
 #include "tokenizer/components.h"
@@ -129,9 +128,8 @@ class ByteFallbackDecoder : public Decoder {
             bytes.clear();
         };
         for (std::string& t : tokens) {
-            if (t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>' && std::isxdigit(t[3]) &&
-                std::isxdigit(t[4])) {
-                bytes.push_back(static_cast<char>(std::strtol(t.substr(3, 2).c_str(), nullptr, 16)));
+            if (const auto byte = byte_fallback_byte(t)) {
+                bytes.push_back(static_cast<char>(*byte));
                 continue;
             }
             flush();

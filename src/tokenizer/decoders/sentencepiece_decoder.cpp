@@ -11,8 +11,6 @@
 //     no valid UTF-8 sequence becoming U+FFFD.
 // Loom-only JSON: {"type": "LoomSentencePiece", "unk_piece": "<unk>", "unk_surface": " \u2047 ",
 //                  "byte_fallback": bool, "strip_dummy_prefix": bool, "remove_extra_whitespaces": bool}
-#include <cctype>
-#include <cstdlib>
 
 #include "tokenizer/components.h"
 #include "tokenizer/unicode.h"
@@ -21,11 +19,6 @@ namespace loom::tok {
 namespace {
 
 const std::string kSpDecodeSpace = "\xE2\x96\x81";  // U+2581
-
-bool sp_decode_is_byte_piece(const std::string& t) {
-    return t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>' &&
-           std::isxdigit(static_cast<unsigned char>(t[3])) && std::isxdigit(static_cast<unsigned char>(t[4]));
-}
 
 class SentencePieceDecoder : public Decoder {
   public:
@@ -46,8 +39,8 @@ class SentencePieceDecoder : public Decoder {
             at_bos = false;
         };
         for (const std::string& t : tokens) {
-            if (byte_fallback_ && sp_decode_is_byte_piece(t)) {
-                bytes.push_back(static_cast<char>(std::strtol(t.substr(3, 2).c_str(), nullptr, 16)));
+            if (const auto byte = byte_fallback_ ? byte_fallback_byte(t) : std::nullopt) {
+                bytes.push_back(static_cast<char>(*byte));
                 continue;
             }
             flush_bytes();
