@@ -37,6 +37,14 @@ bool is_valid_code_point(char32_t c, int len) {
     return c >= utf8_min_code_point(len) && c <= 0x10FFFF && (c < 0xD800 || c > 0xDFFF);
 }
 
+std::optional<char32_t> utf8_decode_sequence(std::string_view sequence) {
+    const auto len = static_cast<int>(sequence.size());
+    char32_t c = static_cast<uint8_t>(sequence[0]) & (0x7F >> len);
+    for (int i = 1; i < len; ++i) c = (c << 6) | (static_cast<uint8_t>(sequence[i]) & 0x3F);
+    if (!is_valid_code_point(c, len)) return std::nullopt;
+    return c;
+}
+
 GrammarMatcher::GrammarMatcher(const Grammar& grammar) : grammar_(&grammar) {
     for (size_t a = 0; a < grammar.rules.at(grammar.root).alternatives.size(); ++a)
         expand({make_position(grammar.root, static_cast<uint32_t>(a), 0)}, stacks_, 0);
@@ -138,9 +146,8 @@ bool GrammarMatcher::accept_byte(uint8_t byte) {
         pending_.pop_back();
         return false;
     }
-    char32_t c = lead & (0x7F >> len);
-    for (int i = 1; i < len; ++i) c = (c << 6) | (static_cast<uint8_t>(pending_[i]) & 0x3F);
-    if (!is_valid_code_point(c, len) || !advance(c)) {
+    const std::optional<char32_t> c = utf8_decode_sequence(pending_);
+    if (!c || !advance(*c)) {
         pending_.pop_back();
         return false;
     }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,10 @@ int utf8_sequence_length(uint8_t lead);
 char32_t utf8_min_code_point(int len);
 // c, decoded from `len` bytes, is a valid UTF-8 character (not overlong, no surrogate, at most U+10FFFF).
 bool is_valid_code_point(char32_t c, int len);
+// The character of a complete sequence (its length is utf8_sequence_length of its first byte); nullopt when
+// the sequence is not valid UTF-8 (overlong, a surrogate, past U+10FFFF). Continuation bytes are checked by
+// the caller as they arrive.
+std::optional<char32_t> utf8_decode_sequence(std::string_view sequence);
 
 class GrammarMatcher {
   public:

@@ -2,7 +2,6 @@
 #include "generate/grammar/token_mask.h"
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "tokenizer/pre_tokenizers/byte_level.h"
 #include "tokenizer/tokenizer.h"
@@ -15,11 +14,6 @@ namespace {
 constexpr const char* kMetaspace = "\xE2\x96\x81";  // U+2581, SentencePiece's word-boundary mark
 constexpr size_t kMaskCacheEntries = 512;
 constexpr size_t kMaxInternedStates = 100000;
-
-bool is_byte_fallback_piece(const std::string& piece) {
-    return piece.size() == 6 && piece.compare(0, 3, "<0x") == 0 && piece[5] == '>' &&
-           std::isxdigit(static_cast<unsigned char>(piece[3])) && std::isxdigit(static_cast<unsigned char>(piece[4]));
-}
 
 // GPT-2 byte-level pieces map each character back to one byte; nullopt when one is not a byte character.
 std::optional<std::string> byte_level_bytes(const std::string& piece) {
@@ -66,8 +60,8 @@ TokenBytes TokenBytes::from_tokenizer(const Tokenizer& tokenizer) {
         const std::string piece = tokenizer.id_to_token(tid);
         if (piece.empty()) continue;
         if (sentencepiece) {
-            if (is_byte_fallback_piece(piece))
-                out.bytes[id] = std::string(1, static_cast<char>(std::strtol(piece.substr(3, 2).c_str(), nullptr, 16)));
+            if (const auto byte = tok::byte_fallback_byte(piece))
+                out.bytes[id] = std::string(1, static_cast<char>(*byte));
             else
                 out.bytes[id] = replace_metaspace(piece);
         } else {
@@ -160,55 +154,31 @@ int32_t TokenMasker::next_state(int32_t state, char32_t c) {
     return next;
 }
 
-void TokenMasker::walk(uint32_t node, int32_t state, std::string& pending, std::vector<uint8_t>& allowed) {
+int32_t TokenMasker::follow_byte(int32_t state, PartialChar& partial, uint8_t byte) {
+    if (partial.size == 0) {
+        const int len = utf8_sequence_length(byte);
+        if (len == 0) return -1;
+        if (len == 1) return next_state(state, byte);
+    } else if ((byte & 0xC0) != 0x80) {
+        return -1;
+    }
+    partial.bytes[partial.size++] = static_cast<char>(byte);
+    const auto len = static_cast<size_t>(utf8_sequence_length(static_cast<uint8_t>(partial.bytes[0])));
+    if (partial.size < len) return states_[static_cast<size_t>(state)].allows_partial(partial.view()) ? state : -1;
+    const std::optional<char32_t> c = utf8_decode_sequence(partial.view());
+    partial.size = 0;
+    return c ? next_state(state, *c) : -1;
+}
+
+void TokenMasker::walk(uint32_t node, int32_t state, PartialChar partial, std::vector<uint8_t>& allowed) {
     const TokenTrie& trie = *trie_;
     for (uint32_t edge = trie.edge_begin(node); edge < trie.edge_begin(node + 1); ++edge) {
-        const uint8_t byte = trie.edge_byte(edge);
+        PartialChar after = partial;
+        const int32_t next = follow_byte(state, after, trie.edge_byte(edge));
+        if (next < 0) continue;  // no token below this prefix can be allowed
         const uint32_t child = trie.edge_child(edge);
-        int32_t next = state;
-        if (pending.empty()) {
-            const int len = utf8_sequence_length(byte);
-            if (len == 0) continue;
-            if (len == 1) {
-                next = next_state(state, byte);
-                if (next < 0) continue;
-            } else {
-                pending.push_back(static_cast<char>(byte));
-                const bool ok = states_[static_cast<size_t>(state)].allows_partial(pending);
-                if (ok) {
-                    for (int32_t id : trie.tokens_at(child)) allowed[static_cast<size_t>(id)] = 1;
-                    walk(child, state, pending, allowed);
-                }
-                pending.pop_back();
-                continue;
-            }
-        } else {
-            if ((byte & 0xC0) != 0x80) continue;
-            pending.push_back(static_cast<char>(byte));
-            const int len = utf8_sequence_length(static_cast<uint8_t>(pending[0]));
-            if (static_cast<int>(pending.size()) < len) {
-                if (states_[static_cast<size_t>(state)].allows_partial(pending)) {
-                    for (int32_t id : trie.tokens_at(child)) allowed[static_cast<size_t>(id)] = 1;
-                    walk(child, state, pending, allowed);
-                }
-                pending.pop_back();
-                continue;
-            }
-            char32_t c = static_cast<uint8_t>(pending[0]) & (0x7F >> len);
-            for (int i = 1; i < len; ++i) c = (c << 6) | (static_cast<uint8_t>(pending[i]) & 0x3F);
-            const std::string saved = pending;
-            pending.clear();
-            next = is_valid_code_point(c, len) ? next_state(state, c) : -1;
-            if (next >= 0) {
-                for (int32_t id : trie.tokens_at(child)) allowed[static_cast<size_t>(id)] = 1;
-                walk(child, next, pending, allowed);
-            }
-            pending = saved;
-            pending.pop_back();
-            continue;
-        }
         for (int32_t id : trie.tokens_at(child)) allowed[static_cast<size_t>(id)] = 1;
-        walk(child, next, pending, allowed);
+        walk(child, next, after, allowed);
     }
 }
 
@@ -224,8 +194,9 @@ const std::vector<bool>& TokenMasker::allowed(const GrammarMatcher& matcher) {
         ascii_transitions_.clear();
     }
     std::vector<uint8_t> marks(trie_->vocab_size(), 0);
-    std::string pending = matcher.pending();
-    walk(0, intern(matcher.without_pending()), pending, marks);
+    PartialChar partial;
+    for (char b : matcher.pending()) partial.bytes[partial.size++] = b;  // at most 3 bytes
+    walk(0, intern(matcher.without_pending()), partial, marks);
     std::vector<bool> mask(marks.begin(), marks.end());
     return mask_cache_.emplace(std::move(key), std::move(mask)).first->second;
 }

@@ -72,7 +72,15 @@ class TokenMasker {
 
     int32_t intern(const GrammarMatcher& m);
     int32_t next_state(int32_t state, char32_t c);
-    void walk(uint32_t node, int32_t state, std::string& pending, std::vector<uint8_t>& allowed);
+    // The bytes of a character begun but not finished along the current trie path.
+    struct PartialChar {
+        std::array<char, 4> bytes{};
+        size_t size = 0;
+        std::string_view view() const { return {bytes.data(), size}; }
+    };
+    // The state after `byte` from `state` with `partial` pending (updated), or -1 when the grammar refuses it.
+    int32_t follow_byte(int32_t state, PartialChar& partial, uint8_t byte);
+    void walk(uint32_t node, int32_t state, PartialChar partial, std::vector<uint8_t>& allowed);
 };
 
 }  // namespace loom::grammar
