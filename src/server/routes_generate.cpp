@@ -49,10 +49,11 @@ struct InFlight {
 // "none", as OpenAI still shows them); otherwise they are described in a system message unless "none".
 std::string chat_prompt(ServerContext& ctx, const InFlight& f) {
     const GenerationRequest& r = f.request;
-    if (!f.tools.has_tools()) return render_chat_prompt(ctx, r.messages, true);
-    if (f.tool_format == ToolCallFormat::Markup) return render_chat_prompt(ctx, r.messages, true, f.tools.tools);
-    if (!f.tools.calls_possible()) return render_chat_prompt(ctx, r.messages, true);
-    return render_chat_prompt(ctx, with_generic_tool_instructions(r.messages, f.tools), true);
+    if (f.tool_format == ToolCallFormat::Markup)
+        return render_chat_prompt(ctx, r.messages, true, f.tools.has_tools() ? f.tools.tools : nullptr);
+    const nlohmann::ordered_json messages = tool_turns_as_plain_messages(r.messages);
+    if (!f.tools.calls_possible()) return render_chat_prompt(ctx, messages, true);
+    return render_chat_prompt(ctx, with_generic_tool_instructions(messages, f.tools), true);
 }
 
 // Reads tools / tool_choice (chat) and sets the request's grammar to the tool-call one; the completions route
@@ -68,11 +69,11 @@ void apply_tools(ServerContext& ctx, InFlight& f, const nlohmann::json& body, co
                            "invalid_request_error", body.contains("tools") ? "tools" : "tool_choice");
         return;
     }
+    f.tool_format = tool_call_format_of(ctx.model.chat_template);
     if (!asks_tools && !body.contains("parallel_tool_calls")) return;
     const auto ordered = nlohmann::ordered_json::parse(raw_body, nullptr, false);
     if (ordered.is_discarded()) throw ApiError(400, "the body could not be read again", "invalid_request_error");
     f.tools = parse_tool_request(ordered);
-    f.tool_format = tool_call_format_of(ctx.model.chat_template);
     if (!f.tools.calls_possible()) return;
     if (f.request.spec.grammar)
         throw ApiError(400, "'tools' and 'response_format' / 'grammar' exclude each other: give one",

@@ -120,6 +120,30 @@ nlohmann::ordered_json with_generic_tool_instructions(const nlohmann::ordered_js
     return out;
 }
 
+nlohmann::ordered_json tool_turns_as_plain_messages(const nlohmann::ordered_json& messages) {
+    ojson out = ojson::array();
+    for (const ojson& m : messages) {
+        const std::string role = m.value("role", "");
+        const std::string content = m.contains("content") && m["content"].is_string() ? m["content"].get<std::string>() : "";
+        if (role == "assistant" && m.contains("tool_calls")) {
+            ojson calls = ojson::array();
+            for (const ojson& c : m["tool_calls"])
+                calls.push_back(ojson{{"name", c["function"]["name"]}, {"arguments", c["function"]["arguments"]}});
+            ojson answer = ojson::object();
+            answer["tool_calls"] = calls;
+            out.push_back(ojson{{"role", "assistant"},
+                                {"content", (content.empty() ? "" : content + "\n") + answer.dump()}});
+        } else if (role == "tool") {
+            std::string text = "Result of " + m.value("name", std::string("the function call"));
+            if (m.contains("tool_call_id")) text += " (" + m["tool_call_id"].get<std::string>() + ")";
+            out.push_back(ojson{{"role", "user"}, {"content", text + ": " + content}});
+        } else {
+            out.push_back(m);
+        }
+    }
+    return out;
+}
+
 std::string tool_call_gbnf(const ToolRequest& r, ToolCallFormat format) {
     if (!r.calls_possible()) return "";
     if (format == ToolCallFormat::Json) return grammar::json_schema_to_gbnf(json_format_schema(r));

@@ -29,6 +29,12 @@ std::string generic_tool_instructions(const ToolRequest& tools);
 nlohmann::ordered_json with_generic_tool_instructions(const nlohmann::ordered_json& messages,
                                                       const ToolRequest& tools);
 
+// For a template that knows nothing of tool calls (the Json format): an assistant turn's tool_calls become its
+// content, written as the Json format's answer {"tool_calls": [{"name", "arguments"}]} (after any text it had),
+// and a role "tool" message becomes a user message "Result of <name> (<tool_call_id>): <content>", so that
+// templates which accept only system / user / assistant still render the conversation.
+nlohmann::ordered_json tool_turns_as_plain_messages(const nlohmann::ordered_json& messages);
+
 // GBNF for the answers tool_choice allows: "required" -> one or more calls (one when parallel_tool_calls is
 // false), a named function -> one call of it, "auto" -> calls or plain text (Markup: any text not starting
 // with '<'; Json: {"response": string}). Each call's arguments follow its function's `parameters` schema.
