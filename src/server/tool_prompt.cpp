@@ -40,8 +40,8 @@ ojson any_call_schema(const ToolRequest& r) {
 bool one_call_only(const ToolRequest& r) { return r.choice == ToolChoice::Named || !r.parallel_calls; }
 
 ojson json_format_schema(const ToolRequest& r) {
-    ojson calls = {{"type", "array"}, {"items", any_call_schema(r)}, {"minItems", 1}};
-    if (one_call_only(r)) calls["maxItems"] = 1;
+    ojson calls = {{"type", "array"}, {"items", any_call_schema(r)}, {"minItems", 1u}};
+    if (one_call_only(r)) calls["maxItems"] = 1u;
     ojson properties = ojson::object();
     properties["tool_calls"] = calls;
     ojson with_calls = {{"type", "object"},
