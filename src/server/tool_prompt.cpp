@@ -134,9 +134,10 @@ nlohmann::ordered_json tool_turns_as_plain_messages(const nlohmann::ordered_json
             out.push_back(ojson{{"role", "assistant"},
                                 {"content", (content.empty() ? "" : content + "\n") + answer.dump()}});
         } else if (role == "tool") {
-            std::string text = "Result of " + m.value("name", std::string("the function call"));
+            std::string text = "The function " + m.value("name", std::string("call"));
             if (m.contains("tool_call_id")) text += " (" + m["tool_call_id"].get<std::string>() + ")";
-            out.push_back(ojson{{"role", "user"}, {"content", text + ": " + content}});
+            out.push_back(ojson{{"role", "user"},
+                                {"content", text + " returned: " + content + "\nAnswer with this result."}});
         } else {
             out.push_back(m);
         }

@@ -78,14 +78,22 @@ def main(loom):
     server = Server(loom, "-m", DEFAULT_MODEL, "--slots", "2")
     client = openai.OpenAI(base_url=server.base + "/v1", api_key="unused", max_retries=0)
     try:
-        # "required": a call of either function, temperature 1, several seeds.
+        # "required": a call of either function, temperature 1, several seeds. One call each
+        # (parallel_tool_calls false): at temperature 1 this small model may go on adding calls until max_tokens.
         for seed in range(3):
             r = client.chat.completions.create(model="loom", messages=QUESTION, tools=TOOLS, tool_choice="required",
-                                               temperature=1.0, seed=seed, max_tokens=200)
+                                               parallel_tool_calls=False, temperature=1.0, seed=seed,
+                                               max_tokens=200)
             c = r.choices[0]
             check(c.finish_reason == "tool_calls", f"required seed {seed}: finish_reason {c.finish_reason}")
             check(c.message.content is None, f"required seed {seed}: content null")
             check_calls(c.message.tool_calls, f"required seed {seed}")
+            check(len(c.message.tool_calls) == 1, f"required seed {seed}: one call")
+        # Parallel calls allowed (the default), greedy: calls, each valid.
+        r = client.chat.completions.create(model="loom", messages=QUESTION, tools=TOOLS, tool_choice="required",
+                                           temperature=0, max_tokens=300)
+        check(r.choices[0].finish_reason == "tool_calls", f"required, parallel: {r.choices[0].finish_reason}")
+        check_calls(r.choices[0].message.tool_calls, "required, parallel")
 
         # A named function, unstreamed then streamed with the same seed: the same call.
         named = {"type": "function", "function": {"name": "get_weather"}}
@@ -128,7 +136,7 @@ def main(loom):
 
         # "auto": a call or a plain answer; either way well formed.
         r = client.chat.completions.create(model="loom", messages=QUESTION, tools=TOOLS, temperature=1.0, seed=5,
-                                           max_tokens=200)
+                                           parallel_tool_calls=False, max_tokens=200)
         c = r.choices[0]
         if c.message.tool_calls:
             check(c.finish_reason == "tool_calls", "auto: a call")
