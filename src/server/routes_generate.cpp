@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "generate/chat_template.h"
 #include "generate/grammar/grammar.h"
+#include "generate/grammar/json_schema.h"
 #include "server/api_error.h"
 #include "server/client_connection.h"
 #include "server/request_log.h"
@@ -78,11 +79,21 @@ void apply_tools(ServerContext& ctx, InFlight& f, const nlohmann::json& body, co
     if (f.request.spec.grammar)
         throw ApiError(400, "'tools' and 'response_format' / 'grammar' exclude each other: give one",
                        "invalid_request_error", "tools");
+    for (size_t i = 0; i < f.tools.tools.size(); ++i) {  // a schema error names the tool and its pointer
+        const auto& fn = f.tools.tools[i]["function"];
+        if (!fn.contains("parameters") || fn["parameters"].is_null()) continue;
+        try {
+            grammar::json_schema_to_gbnf(fn["parameters"]);
+        } catch (const Error& e) {
+            throw ApiError(400, "'tools': tools[" + std::to_string(i) + "].function.parameters: " + e.what(),
+                           "invalid_request_error", "tools");
+        }
+    }
     try {
         f.request.spec.grammar =
             std::make_shared<const grammar::Grammar>(grammar::parse_gbnf(tool_call_gbnf(f.tools, f.tool_format)));
     } catch (const Error& e) {
-        throw ApiError(400, std::string("'tools': a function's parameters could not be enforced: ") + e.what(),
+        throw ApiError(400, std::string("'tools': the tool-call grammar could not be built: ") + e.what(),
                        "invalid_request_error", "tools");
     }
     f.tool_streamers.assign(static_cast<size_t>(f.request.n), ToolCallStreamer(f.tool_format));

@@ -9,7 +9,7 @@ constexpr std::string_view kOpenTag = "<tool_call>";
 constexpr std::string_view kCloseTag = "</tool_call>";
 
 // What reading one piece of the answer found.
-enum class Read { Ok, Incomplete, Malformed };
+enum class ToolRead { Ok, Incomplete, Malformed };
 
 // A cursor over the answer text with the few JSON pieces the formats need.
 struct ToolTextReader {
@@ -22,19 +22,19 @@ struct ToolTextReader {
         while (!at_end() && (peek() == ' ' || peek() == '\n' || peek() == '\t' || peek() == '\r')) ++pos;
     }
     // A literal: Ok (consumed), Incomplete (the text ends inside it), Malformed.
-    Read literal(std::string_view s) {
+    ToolRead literal(std::string_view s) {
         const size_t n = std::min(s.size(), text.size() - pos);
-        if (text.compare(pos, n, s.substr(0, n)) != 0) return Read::Malformed;
-        if (n < s.size()) return Read::Incomplete;
+        if (text.compare(pos, n, s.substr(0, n)) != 0) return ToolRead::Malformed;
+        if (n < s.size()) return ToolRead::Incomplete;
         pos += s.size();
-        return Read::Ok;
+        return ToolRead::Ok;
     }
-    Read expect(char c) {
+    ToolRead expect(char c) {
         skip_ws();
-        if (at_end()) return Read::Incomplete;
-        if (peek() != c) return Read::Malformed;
+        if (at_end()) return ToolRead::Incomplete;
+        if (peek() != c) return ToolRead::Malformed;
         ++pos;
-        return Read::Ok;
+        return ToolRead::Ok;
     }
 
     static int hex_digit(char c) {
@@ -74,21 +74,21 @@ struct ToolTextReader {
 
     // A JSON string (the cursor on its opening quote), decoded into `out` as far as the text goes: an escape
     // is decoded only once it is whole, so `out` only grows as the text does.
-    Read string(std::string& out) {
-        if (Read r = expect('"'); r != Read::Ok) return r;
+    ToolRead string(std::string& out) {
+        if (ToolRead r = expect('"'); r != ToolRead::Ok) return r;
         while (!at_end()) {
             const char c = peek();
             if (c == '"') {
                 ++pos;
-                return Read::Ok;
+                return ToolRead::Ok;
             }
-            if (static_cast<unsigned char>(c) < 0x20) return Read::Malformed;
+            if (static_cast<unsigned char>(c) < 0x20) return ToolRead::Malformed;
             if (c != '\\') {
                 out += c;
                 ++pos;
                 continue;
             }
-            if (pos + 1 >= text.size()) return Read::Incomplete;
+            if (pos + 1 >= text.size()) return ToolRead::Incomplete;
             const char e = text[pos + 1];
             static const std::string_view simple = "\"\\/bfnrt";
             static const std::string_view decoded = "\"\\/\b\f\n\r\t";
@@ -97,34 +97,34 @@ struct ToolTextReader {
                 pos += 2;
                 continue;
             }
-            if (e != 'u') return Read::Malformed;
+            if (e != 'u') return ToolRead::Malformed;
             const int unit = hex4(pos + 2);
-            if (unit < 0) return unit == -1 ? Read::Incomplete : Read::Malformed;
+            if (unit < 0) return unit == -1 ? ToolRead::Incomplete : ToolRead::Malformed;
             uint32_t cp = static_cast<uint32_t>(unit);
             size_t used = 6;
             if (cp >= 0xD800 && cp < 0xDC00) {  // a high surrogate: its low half must follow
-                if (pos + 8 > text.size()) return Read::Incomplete;
-                if (text[pos + 6] != '\\' || text[pos + 7] != 'u') return Read::Malformed;
+                if (pos + 8 > text.size()) return ToolRead::Incomplete;
+                if (text[pos + 6] != '\\' || text[pos + 7] != 'u') return ToolRead::Malformed;
                 const int low = hex4(pos + 8);
-                if (low < 0) return low == -1 ? Read::Incomplete : Read::Malformed;
-                if (low < 0xDC00 || low >= 0xE000) return Read::Malformed;
+                if (low < 0) return low == -1 ? ToolRead::Incomplete : ToolRead::Malformed;
+                if (low < 0xDC00 || low >= 0xE000) return ToolRead::Malformed;
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (static_cast<uint32_t>(low) - 0xDC00);
                 used = 12;
             } else if (cp >= 0xDC00 && cp < 0xE000) {
-                return Read::Malformed;
+                return ToolRead::Malformed;
             }
             append_utf8(out, cp);
             pos += used;
         }
-        return Read::Incomplete;
+        return ToolRead::Incomplete;
     }
 
     // A JSON object's text (the cursor on '{'), kept as written in `raw` as far as the text goes; its inside is
     // only matched for brackets and strings (whole calls are checked with a full parser afterwards).
-    Read raw_object(std::string& raw) {
+    ToolRead raw_object(std::string& raw) {
         skip_ws();
-        if (at_end()) return Read::Incomplete;
-        if (peek() != '{') return Read::Malformed;
+        if (at_end()) return ToolRead::Incomplete;
+        if (peek() != '{') return ToolRead::Malformed;
         const size_t start = pos;
         int depth = 0;
         bool in_string = false, escaped = false;
@@ -142,42 +142,42 @@ struct ToolTextReader {
                 if (--depth == 0) {
                     ++pos;
                     raw = text.substr(start, pos - start);
-                    return Read::Ok;
+                    return ToolRead::Ok;
                 }
             }
         }
         raw = text.substr(start);
-        return Read::Incomplete;
+        return ToolRead::Incomplete;
     }
 
     // {"name": "...", "arguments": {...}} in either member order, nothing else.
-    Read call(ToolCallText& call) {
-        if (Read r = expect('{'); r != Read::Ok) return r;
+    ToolRead call(ToolCallText& call) {
+        if (ToolRead r = expect('{'); r != ToolRead::Ok) return r;
         for (bool first = true;; first = false) {
             skip_ws();
-            if (at_end()) return Read::Incomplete;
+            if (at_end()) return ToolRead::Incomplete;
             if (peek() == '}') {
                 ++pos;
-                if (!call.name_known || !call.arguments_done) return Read::Malformed;
+                if (!call.name_known || !call.arguments_done) return ToolRead::Malformed;
                 call.done = true;
-                return Read::Ok;
+                return ToolRead::Ok;
             }
             if (!first)
-                if (Read r = expect(','); r != Read::Ok) return r;
+                if (ToolRead r = expect(','); r != ToolRead::Ok) return r;
             std::string key;
-            if (Read r = string(key); r != Read::Ok) return r;
-            if (Read r = expect(':'); r != Read::Ok) return r;
+            if (ToolRead r = string(key); r != ToolRead::Ok) return r;
+            if (ToolRead r = expect(':'); r != ToolRead::Ok) return r;
             if (key == "name" && !call.name_known) {
                 std::string name;
-                if (Read r = string(name); r != Read::Ok) return r;
+                if (ToolRead r = string(name); r != ToolRead::Ok) return r;
                 call.name = name;
                 call.name_known = true;
             } else if (key == "arguments" && !call.arguments_done) {
-                const Read r = raw_object(call.arguments);
-                if (r != Read::Ok) return r;
+                const ToolRead r = raw_object(call.arguments);
+                if (r != ToolRead::Ok) return r;
                 call.arguments_done = true;
             } else {
-                return Read::Malformed;
+                return ToolRead::Malformed;
             }
         }
     }
@@ -193,18 +193,18 @@ ToolOutput malformed_output() {
 ToolOutput read_json_format(const std::string& text) {
     ToolOutput out;
     ToolTextReader rd{text};
-    if (Read r = rd.expect('{'); r != Read::Ok) return r == Read::Malformed ? malformed_output() : out;
+    if (ToolRead r = rd.expect('{'); r != ToolRead::Ok) return r == ToolRead::Malformed ? malformed_output() : out;
     std::string key;
-    if (Read r = rd.string(key); r != Read::Ok) return r == Read::Malformed ? malformed_output() : out;
+    if (ToolRead r = rd.string(key); r != ToolRead::Ok) return r == ToolRead::Malformed ? malformed_output() : out;
     if (key != "response" && key != "tool_calls") return malformed_output();
-    if (Read r = rd.expect(':'); r != Read::Ok) return r == Read::Malformed ? malformed_output() : out;
-    auto finish = [&](Read r) {
-        if (r == Read::Malformed) return malformed_output();
-        if (r == Read::Ok) {
+    if (ToolRead r = rd.expect(':'); r != ToolRead::Ok) return r == ToolRead::Malformed ? malformed_output() : out;
+    auto finish = [&](ToolRead r) {
+        if (r == ToolRead::Malformed) return malformed_output();
+        if (r == ToolRead::Ok) {
             r = rd.expect('}');
             rd.skip_ws();
-            if (r == Read::Malformed || (r == Read::Ok && !rd.at_end())) return malformed_output();
-            out.complete = r == Read::Ok;
+            if (r == ToolRead::Malformed || (r == ToolRead::Ok && !rd.at_end())) return malformed_output();
+            out.complete = r == ToolRead::Ok;
         }
         return out;
     };
@@ -214,21 +214,21 @@ ToolOutput read_json_format(const std::string& text) {
     }
     rd.skip_ws();
     if (rd.at_end()) return out;  // still undecided: "[" may not come
-    if (Read r = rd.expect('['); r != Read::Ok) return malformed_output();
+    if (ToolRead r = rd.expect('['); r != ToolRead::Ok) return malformed_output();
     out.kind = ToolOutput::Kind::Calls;
     for (;;) {
         out.calls.emplace_back();
-        if (Read r = rd.call(out.calls.back()); r != Read::Ok) {
+        if (ToolRead r = rd.call(out.calls.back()); r != ToolRead::Ok) {
             if (!out.calls.back().name_known && out.calls.back().arguments.empty()) out.calls.pop_back();
-            return finish(r == Read::Malformed ? r : Read::Incomplete);
+            return finish(r == ToolRead::Malformed ? r : ToolRead::Incomplete);
         }
         rd.skip_ws();
         if (rd.at_end()) return out;
         if (rd.peek() == ']') {
             ++rd.pos;
-            return finish(Read::Ok);
+            return finish(ToolRead::Ok);
         }
-        if (Read r = rd.expect(','); r != Read::Ok) return finish(r);
+        if (ToolRead r = rd.expect(','); r != ToolRead::Ok) return finish(r);
     }
 }
 
@@ -254,22 +254,22 @@ ToolOutput read_markup_format(const std::string& text, bool finished) {
     ToolTextReader rd{text, open + kOpenTag.size()};
     for (;;) {
         out.calls.emplace_back();
-        const Read r = rd.call(out.calls.back());
-        if (r == Read::Malformed) return malformed_output();
-        if (r == Read::Incomplete) {
+        const ToolRead r = rd.call(out.calls.back());
+        if (r == ToolRead::Malformed) return malformed_output();
+        if (r == ToolRead::Incomplete) {
             if (!out.calls.back().name_known && out.calls.back().arguments.empty()) out.calls.pop_back();
             return out;
         }
         rd.skip_ws();
-        if (Read t = rd.literal(kCloseTag); t != Read::Ok)
-            return t == Read::Malformed ? malformed_output() : out;
+        if (ToolRead t = rd.literal(kCloseTag); t != ToolRead::Ok)
+            return t == ToolRead::Malformed ? malformed_output() : out;
         rd.skip_ws();
         if (rd.at_end()) {
             out.complete = true;
             return out;
         }
-        if (Read t = rd.literal(kOpenTag); t != Read::Ok)
-            return t == Read::Malformed ? malformed_output() : out;
+        if (ToolRead t = rd.literal(kOpenTag); t != ToolRead::Ok)
+            return t == ToolRead::Malformed ? malformed_output() : out;
     }
 }
 

@@ -162,7 +162,7 @@ def main(loom):
         expect_400("tool_choice", "'nope'", tools=TOOLS, tool_choice={"type": "function", "function": {"name": "nope"}})
         expect_400("tool_choice", "without 'tools'", tool_choice="required")
         expect_400("tools", "tools[0].function.name", tools=[{"type": "function", "function": {}}])
-        expect_400("tools", "#/properties/n", tools=[{"type": "function", "function": {"name": "f", "parameters": {
+        expect_400("tools", "tools[0].function.parameters: json schema at #/properties/n", tools=[{"type": "function", "function": {"name": "f", "parameters": {
             "type": "object", "properties": {"n": {"type": "number", "multipleOf": 2}}}}}])
         expect_400("tools", "/v1/completions", route="completions", tools=TOOLS)
         code = server.stop()
