@@ -316,5 +316,21 @@ TEST(ServerToolPrompt, JsonFormatInstructionsJoinTheSystemMessage) {
     EXPECT_EQ(std::string(without[0]["content"]).find("{\"response\""), std::string::npos);
 }
 
+TEST(ServerToolPrompt, JsonFormatWritesEarlierCallsAndResultsAsPlainTurns) {
+    const auto body = nlohmann::json::parse(R"({"messages": [
+        {"role": "user", "content": "2+3?"},
+        {"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function",
+          "function": {"name": "add", "arguments": "{\"a\": 2, \"b\": 3}"}}]},
+        {"role": "tool", "tool_call_id": "call_1", "name": "add", "content": "5"}]})");
+    const ojson m = tool_turns_as_plain_messages(parse_chat_messages(body));
+    ASSERT_EQ(m.size(), 3u);
+    EXPECT_EQ(m[0]["content"], "2+3?");
+    EXPECT_EQ(m[1]["role"], "assistant");
+    EXPECT_EQ(m[1]["content"], R"({"tool_calls":[{"name":"add","arguments":{"a":2,"b":3}}]})");
+    EXPECT_FALSE(m[1].contains("tool_calls"));
+    EXPECT_EQ(m[2]["role"], "user");
+    EXPECT_EQ(m[2]["content"], "The function add (call_1) returned: 5\nAnswer with this result.");
+}
+
 }  // namespace
 }  // namespace loom::server
