@@ -119,8 +119,8 @@ struct ToolTextReader {
         return ToolRead::Incomplete;
     }
 
-    // A JSON object's text (the cursor on '{'), kept as written in `raw` as far as the text goes; its inside is
-    // only matched for brackets and strings (whole calls are checked with a full parser afterwards).
+    // A JSON object's text (the cursor on '{'), kept as written in `raw` as far as the text goes; its inside
+    // is only matched for brackets and strings (whole calls are checked with a full parser afterwards).
     ToolRead raw_object(std::string& raw) {
         skip_ws();
         if (at_end()) return ToolRead::Incomplete;
@@ -131,13 +131,18 @@ struct ToolTextReader {
         for (; !at_end(); ++pos) {
             const char c = peek();
             if (in_string) {
-                if (escaped) escaped = false;
-                else if (c == '\\') escaped = true;
-                else if (c == '"') in_string = false;
+                if (escaped)
+                    escaped = false;
+                else if (c == '\\')
+                    escaped = true;
+                else if (c == '"')
+                    in_string = false;
                 continue;
             }
-            if (c == '"') in_string = true;
-            else if (c == '{' || c == '[') ++depth;
+            if (c == '"')
+                in_string = true;
+            else if (c == '{' || c == '[')
+                ++depth;
             else if (c == '}' || c == ']') {
                 if (--depth == 0) {
                     ++pos;
@@ -193,11 +198,14 @@ ToolOutput malformed_output() {
 ToolOutput read_json_format(const std::string& text) {
     ToolOutput out;
     ToolTextReader rd{text};
-    if (ToolRead r = rd.expect('{'); r != ToolRead::Ok) return r == ToolRead::Malformed ? malformed_output() : out;
+    if (ToolRead r = rd.expect('{'); r != ToolRead::Ok)
+        return r == ToolRead::Malformed ? malformed_output() : out;
     std::string key;
-    if (ToolRead r = rd.string(key); r != ToolRead::Ok) return r == ToolRead::Malformed ? malformed_output() : out;
+    if (ToolRead r = rd.string(key); r != ToolRead::Ok)
+        return r == ToolRead::Malformed ? malformed_output() : out;
     if (key != "response" && key != "tool_calls") return malformed_output();
-    if (ToolRead r = rd.expect(':'); r != ToolRead::Ok) return r == ToolRead::Malformed ? malformed_output() : out;
+    if (ToolRead r = rd.expect(':'); r != ToolRead::Ok)
+        return r == ToolRead::Malformed ? malformed_output() : out;
     auto finish = [&](ToolRead r) {
         if (r == ToolRead::Malformed) return malformed_output();
         if (r == ToolRead::Ok) {
@@ -276,7 +284,8 @@ ToolOutput read_markup_format(const std::string& text, bool finished) {
 }  // namespace
 
 ToolOutput read_tool_output(const std::string& text, ToolCallFormat format, bool finished) {
-    ToolOutput out = format == ToolCallFormat::Json ? read_json_format(text) : read_markup_format(text, finished);
+    ToolOutput out =
+        format == ToolCallFormat::Json ? read_json_format(text) : read_markup_format(text, finished);
     // A finished answer with a call whose arguments are not a JSON object was not a tool call after all.
     if (finished && out.complete)
         for (const ToolCallText& c : out.calls)
@@ -293,7 +302,8 @@ std::string make_tool_call_id() {
     return id;
 }
 
-nlohmann::json tool_answer_message(const std::string& text, ToolCallFormat format, std::string& finish_reason) {
+nlohmann::json tool_answer_message(const std::string& text, ToolCallFormat format,
+                                   std::string& finish_reason) {
     const ToolOutput out = read_tool_output(text, format, /*finished=*/true);
     nlohmann::json message = {{"role", "assistant"}, {"content", text}};
     if (out.kind == ToolOutput::Kind::Text) message["content"] = out.content;

@@ -11,11 +11,11 @@
 namespace loom::server {
 
 struct ToolCallText {
-    std::string name;              // set once its JSON string has been read whole
+    std::string name;  // set once its JSON string has been read whole
     bool name_known = false;
-    std::string arguments;         // the arguments' JSON text as the model wrote it, so far
-    bool arguments_done = false;   // the arguments value has closed
-    bool done = false;             // the call object has closed
+    std::string arguments;        // the arguments' JSON text as the model wrote it, so far
+    bool arguments_done = false;  // the arguments value has closed
+    bool done = false;            // the call object has closed
 };
 
 struct ToolOutput {
@@ -38,10 +38,11 @@ ToolOutput read_tool_output(const std::string& text, ToolCallFormat format, bool
 // A fresh call id: "call_" and 24 random characters.
 std::string make_tool_call_id();
 
-// The non-streamed chat message for a whole answer: {"role": "assistant", "content": ..., "tool_calls"?: [...]}.
-// Calls: content null unless text came before them, each call {"id", "type": "function", "function": {"name",
-// "arguments": JSON text}}; and a finish_reason of "stop" becomes "tool_calls". A malformed answer is plain
-// content, its text unchanged.
-nlohmann::json tool_answer_message(const std::string& text, ToolCallFormat format, std::string& finish_reason);
+// The non-streamed chat message for a whole answer: {"role": "assistant", "content": ..., "tool_calls"?:
+// [...]}. Calls: content null unless text came before them, each call {"id", "type": "function", "function":
+// {"name", "arguments": JSON text}}; and a finish_reason of "stop" becomes "tool_calls". A malformed answer
+// is plain content, its text unchanged.
+nlohmann::json tool_answer_message(const std::string& text, ToolCallFormat format,
+                                   std::string& finish_reason);
 
 }  // namespace loom::server

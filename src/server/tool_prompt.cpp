@@ -7,7 +7,9 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-const ojson& function_of(const ojson& tool) { return tool["function"]; }
+const ojson& function_of(const ojson& tool) {
+    return tool["function"];
+}
 
 ojson parameters_of(const ojson& tool) {
     const ojson& fn = function_of(tool);
@@ -37,7 +39,9 @@ ojson any_call_schema(const ToolRequest& r) {
     return ojson{{"anyOf", alternatives}};
 }
 
-bool one_call_only(const ToolRequest& r) { return r.choice == ToolChoice::Named || !r.parallel_calls; }
+bool one_call_only(const ToolRequest& r) {
+    return r.choice == ToolChoice::Named || !r.parallel_calls;
+}
 
 ojson json_format_schema(const ToolRequest& r) {
     ojson calls = {{"type", "array"}, {"items", any_call_schema(r)}, {"minItems", 1u}};
@@ -74,22 +78,26 @@ ToolCallFormat tool_call_format_of(const std::string& template_source) {
 }
 
 std::string generic_tool_instructions(const ToolRequest& r) {
-    std::string text = "You can call these functions (tools). Each is given as JSON: its name, what it does, and "
-                       "a JSON Schema of its arguments.\n";
+    std::string text =
+        "You can call these functions (tools). Each is given as JSON: its name, what it does, and "
+        "a JSON Schema of its arguments.\n";
     for (const ojson& tool : r.tools) {
         const ojson& fn = function_of(tool);
         ojson line = ojson::object();
         line["name"] = fn["name"];
-        if (fn.contains("description") && fn["description"].is_string()) line["description"] = fn["description"];
+        if (fn.contains("description") && fn["description"].is_string())
+            line["description"] = fn["description"];
         line["parameters"] = parameters_of(tool);
         text += line.dump() + "\n";
     }
-    text += "\nTo call functions, reply with only this JSON object: "
-            "{\"tool_calls\": [{\"name\": <function name>, \"arguments\": <arguments object>}]}";
+    text +=
+        "\nTo call functions, reply with only this JSON object: "
+        "{\"tool_calls\": [{\"name\": <function name>, \"arguments\": <arguments object>}]}";
     switch (r.choice) {
         case ToolChoice::Auto:
-            text += "\nTo answer without calling a function, reply with only this JSON object: "
-                    "{\"response\": <your answer as a string>}";
+            text +=
+                "\nTo answer without calling a function, reply with only this JSON object: "
+                "{\"response\": <your answer as a string>}";
             break;
         case ToolChoice::Required:
             text += "\nYou must call at least one function.";
@@ -109,7 +117,8 @@ nlohmann::ordered_json with_generic_tool_instructions(const nlohmann::ordered_js
     const std::string instructions = generic_tool_instructions(r);
     ojson out = messages;
     if (!out.empty() && out[0].value("role", "") == "system") {
-        const std::string existing = out[0]["content"].is_string() ? out[0]["content"].get<std::string>() : "";
+        const std::string existing =
+            out[0]["content"].is_string() ? out[0]["content"].get<std::string>() : "";
         out[0]["content"] = existing.empty() ? instructions : existing + "\n\n" + instructions;
         return out;
     }
@@ -124,11 +133,13 @@ nlohmann::ordered_json tool_turns_as_plain_messages(const nlohmann::ordered_json
     ojson out = ojson::array();
     for (const ojson& m : messages) {
         const std::string role = m.value("role", "");
-        const std::string content = m.contains("content") && m["content"].is_string() ? m["content"].get<std::string>() : "";
+        const std::string content =
+            m.contains("content") && m["content"].is_string() ? m["content"].get<std::string>() : "";
         if (role == "assistant" && m.contains("tool_calls")) {
             ojson calls = ojson::array();
             for (const ojson& c : m["tool_calls"])
-                calls.push_back(ojson{{"name", c["function"]["name"]}, {"arguments", c["function"]["arguments"]}});
+                calls.push_back(
+                    ojson{{"name", c["function"]["name"]}, {"arguments", c["function"]["arguments"]}});
             ojson answer = ojson::object();
             answer["tool_calls"] = calls;
             out.push_back(ojson{{"role", "assistant"},
@@ -152,9 +163,12 @@ std::string tool_call_gbnf(const ToolRequest& r, ToolCallFormat format) {
     if (!one_call_only(r)) root += " ( \"\\n\" tool-call-block )*";
     std::string gbnf;
     if (r.choice == ToolChoice::Auto)
-        gbnf = "root ::= tool-calls | tool-free-text\n"
-               "tool-calls ::= " + root + "\n"
-               "tool-free-text ::= [^<] .*\n";
+        gbnf =
+            "root ::= tool-calls | tool-free-text\n"
+            "tool-calls ::= " +
+            root +
+            "\n"
+            "tool-free-text ::= [^<] .*\n";
     else
         gbnf = "root ::= " + root + "\n";
     gbnf += "tool-call-block ::= \"<tool_call>\\n\" tool-call-object \"\\n</tool_call>\"\n";

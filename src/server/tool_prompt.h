@@ -29,11 +29,11 @@ std::string generic_tool_instructions(const ToolRequest& tools);
 nlohmann::ordered_json with_generic_tool_instructions(const nlohmann::ordered_json& messages,
                                                       const ToolRequest& tools);
 
-// For a template that knows nothing of tool calls (the Json format): an assistant turn's tool_calls become its
-// content, written as the Json format's answer {"tool_calls": [{"name", "arguments"}]} (after any text it had),
-// and a role "tool" message becomes a user message "The function <name> (<tool_call_id>) returned: <content>"
-// and a line "Answer with this result.", so that
-// templates which accept only system / user / assistant still render the conversation.
+// For a template that knows nothing of tool calls (the Json format): an assistant turn's tool_calls become
+// its content, written as the Json format's answer {"tool_calls": [{"name", "arguments"}]} (after any text it
+// had), and a role "tool" message becomes a user message "The function <name> (<tool_call_id>) returned:
+// <content>" and a line "Answer with this result.", so that templates which accept only system / user /
+// assistant still render the conversation.
 nlohmann::ordered_json tool_turns_as_plain_messages(const nlohmann::ordered_json& messages);
 
 // GBNF for the answers tool_choice allows: "required" -> one or more calls (one when parallel_tool_calls is

@@ -40,7 +40,8 @@ void check_tool(const nlohmann::ordered_json& tool, size_t i, std::set<std::stri
     if (fn.contains("parameters") && !fn["parameters"].is_null()) {
         const auto& p = fn["parameters"];
         if (!p.is_object() || (p.contains("type") && p["type"] != "object"))
-            throw tool_field_error("tools", at + ".function.parameters must be a JSON Schema of type \"object\"");
+            throw tool_field_error("tools",
+                                   at + ".function.parameters must be a JSON Schema of type \"object\"");
     }
 }
 
@@ -60,7 +61,8 @@ ToolRequest parse_tool_request(const nlohmann::ordered_json& body) {
         return r;
     }
     const auto& tools = body["tools"];
-    if (!tools.is_array()) throw tool_field_error("tools", "must be an array of {type: \"function\", function}");
+    if (!tools.is_array())
+        throw tool_field_error("tools", "must be an array of {type: \"function\", function}");
     std::set<std::string> names;
     for (size_t i = 0; i < tools.size(); ++i) check_tool(tools[i], i, names);
     r.tools = tools;
@@ -70,24 +72,30 @@ ToolRequest parse_tool_request(const nlohmann::ordered_json& body) {
     const auto& choice = body["tool_choice"];
     if (choice.is_string()) {
         const std::string s = choice.get<std::string>();
-        if (s == "auto") r.choice = ToolChoice::Auto;
-        else if (s == "none") r.choice = ToolChoice::None;
-        else if (s == "required") r.choice = ToolChoice::Required;
+        if (s == "auto")
+            r.choice = ToolChoice::Auto;
+        else if (s == "none")
+            r.choice = ToolChoice::None;
+        else if (s == "required")
+            r.choice = ToolChoice::Required;
         else
-            throw tool_field_error("tool_choice",
-                                   "must be \"auto\", \"none\", \"required\" or {type: \"function\", function: "
-                                   "{name}}, got \"" + s + "\"");
+            throw tool_field_error(
+                "tool_choice",
+                "must be \"auto\", \"none\", \"required\" or {type: \"function\", function: "
+                "{name}}, got \"" +
+                    s + "\"");
         return r;
     }
     if (!choice.is_object() || !choice.contains("type") || choice["type"] != "function" ||
         !choice.contains("function") || !choice["function"].is_object() ||
         !choice["function"].contains("name") || !choice["function"]["name"].is_string())
-        throw tool_field_error("tool_choice",
-                               "must be \"auto\", \"none\", \"required\" or {type: \"function\", function: {name}}");
+        throw tool_field_error(
+            "tool_choice",
+            "must be \"auto\", \"none\", \"required\" or {type: \"function\", function: {name}}");
     r.named_function = choice["function"]["name"].get<std::string>();
     if (!names.count(r.named_function))
-        throw tool_field_error("tool_choice", "names the function '" + r.named_function +
-                                                  "', which is not in 'tools'");
+        throw tool_field_error("tool_choice",
+                               "names the function '" + r.named_function + "', which is not in 'tools'");
     r.choice = ToolChoice::Named;
     return r;
 }

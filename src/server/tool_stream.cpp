@@ -22,9 +22,10 @@ std::vector<nlohmann::json> ToolCallStreamer::deltas_for(const ToolOutput& out) 
                                  {"function", {{"name", c.name}, {"arguments", ""}}}}}}});
         }
         if (c.arguments.size() > calls_[i].arguments_sent) {
-            deltas.push_back({{"tool_calls",
-                               {{{"index", i},
-                                 {"function", {{"arguments", c.arguments.substr(calls_[i].arguments_sent)}}}}}}});
+            deltas.push_back(
+                {{"tool_calls",
+                  {{{"index", i},
+                    {"function", {{"arguments", c.arguments.substr(calls_[i].arguments_sent)}}}}}}});
             calls_[i].arguments_sent = c.arguments.size();
         }
     }

@@ -1,7 +1,8 @@
 // Streaming tool calls: each time a choice's answer grows, the chat deltas it adds, in OpenAI's shape:
 //   {"content": "..."}                                   plain text (never the tool-call JSON or tags)
 //   {"tool_calls": [{"index", "id", "type": "function", "function": {"name", "arguments": ""}}]}   a new call
-//   {"tool_calls": [{"index", "function": {"arguments": "..."}}]}                                   more of it
+//   {"tool_calls": [{"index", "function": {"arguments": "..."}}]}                                   more of
+//   it
 // Text that could still turn out to be a tool call is held back until it is known.
 #pragma once
 

@@ -47,7 +47,8 @@ TEST(ServerToolTemplate, DefaultModelsKindOfTemplateGetsTheJsonFormat) {
     EXPECT_EQ(tool_call_format_of("{% for message in messages %}{{ message['content'] }}{% endfor %}"),
               ToolCallFormat::Json);
     EXPECT_EQ(tool_call_format_of("{% if tools %}{{ tools | tojson }}{% endif %}"), ToolCallFormat::Json);
-    EXPECT_EQ(tool_call_format_of(read_text("tests/data/upstream/chat-templates/meta-llama-Llama-3.1-8B-Instruct.jinja")),
+    EXPECT_EQ(tool_call_format_of(
+                  read_text("tests/data/upstream/chat-templates/meta-llama-Llama-3.1-8B-Instruct.jinja")),
               ToolCallFormat::Json);
 }
 

@@ -61,7 +61,8 @@ TEST(ServerToolRequest, ReadsToolChoiceForms) {
 
 TEST(ServerToolRequest, BadFieldsAre400sNamingThem) {
     const std::string tools = std::string(R"({"tools": )") + kTools;
-    auto [param, message] = rejection(tools + R"(, "tool_choice": {"type": "function", "function": {"name": "nope"}}})");
+    auto [param, message] =
+        rejection(tools + R"(, "tool_choice": {"type": "function", "function": {"name": "nope"}}})");
     EXPECT_EQ(param, "tool_choice");
     EXPECT_NE(message.find("'nope'"), std::string::npos) << message;
     std::tie(param, message) = rejection(tools + R"(, "tool_choice": "sometimes"})");
@@ -74,7 +75,8 @@ TEST(ServerToolRequest, BadFieldsAre400sNamingThem) {
     std::tie(param, message) = rejection(R"({"tools": [{"type": "retrieval"}]})");
     EXPECT_EQ(param, "tools");
     EXPECT_NE(message.find("tools[0].type"), std::string::npos) << message;
-    std::tie(param, message) = rejection(R"({"tools": [{"type": "function", "function": {"description": "x"}}]})");
+    std::tie(param, message) =
+        rejection(R"({"tools": [{"type": "function", "function": {"description": "x"}}]})");
     EXPECT_NE(message.find("tools[0].function.name"), std::string::npos) << message;
     std::tie(param, message) = rejection(R"({"tools": [{"type": "function", "function": {"name": "a b"}}]})");
     EXPECT_NE(message.find("'a b'"), std::string::npos) << message;
@@ -94,7 +96,8 @@ bool accepts(const std::string& gbnf, const std::string& text) {
     return m.accept(text) && m.can_end();
 }
 
-const std::string kWeatherCall = R"({"name": "get_weather", "arguments": {"location": "Paris", "unit": "celsius"}})";
+const std::string kWeatherCall =
+    R"({"name": "get_weather", "arguments": {"location": "Paris", "unit": "celsius"}})";
 const std::string kAddCall = R"({"name": "add", "arguments": {"a": 2, "b": 3}})";
 
 TEST(ServerToolGrammar, RequiredJsonFormatAcceptsCallsOnly) {
@@ -105,19 +108,21 @@ TEST(ServerToolGrammar, RequiredJsonFormatAcceptsCallsOnly) {
     EXPECT_FALSE(accepts(g, "It is sunny."));
     EXPECT_FALSE(accepts(g, R"({"tool_calls": []})"));
     // Arguments follow the function's parameters.
-    EXPECT_FALSE(accepts(g, R"({"tool_calls": [{"name": "get_weather", "arguments": {"location": "Paris", "unit": "kelvin"}}]})"));
+    EXPECT_FALSE(accepts(
+        g,
+        R"({"tool_calls": [{"name": "get_weather", "arguments": {"location": "Paris", "unit": "kelvin"}}]})"));
     EXPECT_FALSE(accepts(g, R"({"tool_calls": [{"name": "add", "arguments": {"a": 2}}]})"));
     EXPECT_FALSE(accepts(g, R"({"tool_calls": [{"name": "subtract", "arguments": {"a": 2, "b": 3}}]})"));
 }
 
 TEST(ServerToolGrammar, NamedAndSingleCallJsonFormat) {
-    const std::string named =
-        tool_call_gbnf(tools_with(R"({"type": "function", "function": {"name": "add"}})"), ToolCallFormat::Json);
+    const std::string named = tool_call_gbnf(
+        tools_with(R"({"type": "function", "function": {"name": "add"}})"), ToolCallFormat::Json);
     EXPECT_TRUE(accepts(named, R"({"tool_calls": [)" + kAddCall + "]}"));
     EXPECT_FALSE(accepts(named, R"({"tool_calls": [)" + kWeatherCall + "]}"));
     EXPECT_FALSE(accepts(named, R"({"tool_calls": [)" + kAddCall + ", " + kAddCall + "]}"));
-    const std::string single =
-        tool_call_gbnf(tools_with(R"("required")", R"(, "parallel_tool_calls": false)"), ToolCallFormat::Json);
+    const std::string single = tool_call_gbnf(
+        tools_with(R"("required")", R"(, "parallel_tool_calls": false)"), ToolCallFormat::Json);
     EXPECT_TRUE(accepts(single, R"({"tool_calls": [)" + kWeatherCall + "]}"));
     EXPECT_FALSE(accepts(single, R"({"tool_calls": [)" + kWeatherCall + ", " + kAddCall + "]}"));
 }
@@ -137,8 +142,8 @@ TEST(ServerToolGrammar, AutoAllowsTextToo) {
 TEST(ServerToolGrammar, RequiredMarkupFormat) {
     const std::string g = tool_call_gbnf(tools_with(R"("required")"), ToolCallFormat::Markup);
     EXPECT_TRUE(accepts(g, "<tool_call>\n" + kWeatherCall + "\n</tool_call>"));
-    EXPECT_TRUE(accepts(g, "<tool_call>\n" + kWeatherCall + "\n</tool_call>\n<tool_call>\n" + kAddCall +
-                               "\n</tool_call>"));
+    EXPECT_TRUE(accepts(
+        g, "<tool_call>\n" + kWeatherCall + "\n</tool_call>\n<tool_call>\n" + kAddCall + "\n</tool_call>"));
     EXPECT_FALSE(accepts(g, "It is sunny."));
     EXPECT_FALSE(accepts(g, kWeatherCall));
 }
@@ -168,9 +173,9 @@ TEST(ServerToolOutput, ReadsTheJsonFormat) {
 
 TEST(ServerToolOutput, ReadsTheMarkupFormat) {
     std::string finish = "stop";
-    const auto m = tool_answer_message("<tool_call>\n" + kAddCall + "\n</tool_call>\n<tool_call>\n" +
-                                           kWeatherCall + "\n</tool_call>",
-                                       ToolCallFormat::Markup, finish);
+    const auto m = tool_answer_message(
+        "<tool_call>\n" + kAddCall + "\n</tool_call>\n<tool_call>\n" + kWeatherCall + "\n</tool_call>",
+        ToolCallFormat::Markup, finish);
     EXPECT_EQ(finish, "tool_calls");
     EXPECT_TRUE(m["content"].is_null());
     ASSERT_EQ(m["tool_calls"].size(), 2u);
@@ -192,12 +197,14 @@ TEST(ServerToolOutput, ReadsTheMarkupFormat) {
 
 TEST(ServerToolOutput, MalformedAnswersArePlainContent) {
     for (const auto& [text, format] : std::vector<std::pair<std::string, ToolCallFormat>>{
-             {"<tool_call>\n{\"name\": \"add\", \"arguments\": {\"a\": 1}\n</tool_call>", ToolCallFormat::Markup},
+             {"<tool_call>\n{\"name\": \"add\", \"arguments\": {\"a\": 1}\n</tool_call>",
+              ToolCallFormat::Markup},
              {"<tool_call>\n{\"name\": \"add\"}\n</tool_call>", ToolCallFormat::Markup},
              {"<tool_call>\n{\"name\": \"add\", \"arguments\": {\"a\": 1}, \"x\": 2}\n</tool_call>",
               ToolCallFormat::Markup},
              {"<tool_call>\n" + kAddCall + "\n</tool_cal>", ToolCallFormat::Markup},
-             {"<tool_call>\n{\"name\": \"add\", \"arguments\": {\"a\": 1,}}\n</tool_call>", ToolCallFormat::Markup},
+             {"<tool_call>\n{\"name\": \"add\", \"arguments\": {\"a\": 1,}}\n</tool_call>",
+              ToolCallFormat::Markup},
              {"Hello there", ToolCallFormat::Json},
              {R"({"tool_calls": 5})", ToolCallFormat::Json},
              {R"({"tool_calls": [)" + kAddCall + "]} trailing", ToolCallFormat::Json},
@@ -222,7 +229,8 @@ TEST(ServerToolOutput, ACallCutByMaxTokensStaysACall) {
     EXPECT_EQ(m["tool_calls"][0]["function"]["arguments"], R"({"a": 2, "b)");
 }
 
-// Feeds `text` to a streamer one byte at a time; returns the joined content and each call's (name, arguments).
+// Feeds `text` to a streamer one byte at a time; returns the joined content and each call's (name,
+// arguments).
 struct Streamed {
     std::string content;
     std::vector<std::pair<std::string, std::string>> calls;
@@ -259,13 +267,14 @@ TEST(ServerToolStream, DeltasJoinToTheSameCalls) {
     EXPECT_EQ(a.content, "");
     ASSERT_EQ(a.calls.size(), 2u);
     EXPECT_EQ(a.calls[0].first, "get_weather");
-    EXPECT_EQ(nlohmann::json::parse(a.calls[0].second), nlohmann::json::parse(R"({"location":"Paris","unit":"celsius"})"));
+    EXPECT_EQ(nlohmann::json::parse(a.calls[0].second),
+              nlohmann::json::parse(R"({"location":"Paris","unit":"celsius"})"));
     EXPECT_EQ(a.calls[1].first, "add");
     EXPECT_EQ(nlohmann::json::parse(a.calls[1].second), nlohmann::json::parse(R"({"a":2,"b":3})"));
     EXPECT_EQ(a.finish_reason, "tool_calls");
 
-    const Streamed b = stream_bytes("Checking.\n<tool_call>\n" + kAddCall + "\n</tool_call>", ToolCallFormat::Markup,
-                                    "stop");
+    const Streamed b = stream_bytes("Checking.\n<tool_call>\n" + kAddCall + "\n</tool_call>",
+                                    ToolCallFormat::Markup, "stop");
     EXPECT_EQ(b.content, "Checking.\n");  // never the tag or the call's JSON
     ASSERT_EQ(b.calls.size(), 1u);
     EXPECT_EQ(nlohmann::json::parse(b.calls[0].second), nlohmann::json::parse(R"({"a":2,"b":3})"));
@@ -293,24 +302,27 @@ TEST(ServerToolMessages, KeepsToolCallsAndToolResultsForTheTemplate) {
     const ojson m = parse_chat_messages(body);
     ASSERT_EQ(m.size(), 3u);
     EXPECT_TRUE(m[1]["content"].is_null());
-    EXPECT_EQ(m[1]["tool_calls"][0]["function"]["arguments"].dump(), R"({"b":3,"a":2})");  // an object, in order
+    EXPECT_EQ(m[1]["tool_calls"][0]["function"]["arguments"].dump(),
+              R"({"b":3,"a":2})");  // an object, in order
     EXPECT_EQ(m[2]["tool_call_id"], "call_1");
     EXPECT_EQ(m[2]["name"], "add");
     EXPECT_THROW(parse_chat_messages(nlohmann::json::parse(R"({"messages": [{"role": "assistant",
-        "tool_calls": [{"function": {"name": "add", "arguments": "{not json"}}]}]})")), ApiError);
+        "tool_calls": [{"function": {"name": "add", "arguments": "{not json"}}]}]})")),
+                 ApiError);
 }
 
 TEST(ServerToolPrompt, JsonFormatInstructionsJoinTheSystemMessage) {
     const ToolRequest r = tools_with(R"("auto")");
     const ojson with_system = with_generic_tool_instructions(
-        ojson::parse(R"([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}])"), r);
+        ojson::parse(R"([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}])"),
+        r);
     ASSERT_EQ(with_system.size(), 2u);
     const std::string s = with_system[0]["content"];
     EXPECT_EQ(s.rfind("Be brief.\n\n", 0), 0u);
     EXPECT_NE(s.find("\"get_weather\""), std::string::npos);
     EXPECT_NE(s.find("{\"response\""), std::string::npos);
-    const ojson without = with_generic_tool_instructions(ojson::parse(R"([{"role": "user", "content": "Hi"}])"),
-                                                         tools_with(R"("required")"));
+    const ojson without = with_generic_tool_instructions(
+        ojson::parse(R"([{"role": "user", "content": "Hi"}])"), tools_with(R"("required")"));
     ASSERT_EQ(without.size(), 2u);
     EXPECT_EQ(without[0]["role"], "system");
     EXPECT_EQ(std::string(without[0]["content"]).find("{\"response\""), std::string::npos);
