@@ -167,9 +167,13 @@ def main(loom):
         expect_400("tools", "/v1/completions", route="completions", tools=TOOLS)
         code = server.stop()
         check(code == 0, "server exits 0 on SIGTERM")
-    except Exception:
+    except BaseException:  # a failed check() is SystemExit: show the log and leave no server behind
         print(server.output()[-3000:])
         raise
+    finally:
+        if server.proc.poll() is None:
+            server.proc.kill()
+            server.proc.wait()
     print("serve_tools: PASS")
 
 
