@@ -13,6 +13,7 @@
 #include "default_model.h"
 #include "flag_ranges.h"
 #include "generate/generator.h"
+#include "generate/grammar/grammar_beam_constraint.h"
 #include "generate/grammar/grammar_sampler.h"
 #include "grammar_flags.h"
 #include "generation_flags.h"
@@ -83,13 +84,14 @@ int run(RunOptions& o) {
     std::vector<int32_t> ids = m.tokenizer->encode(prompt, true).ids;
     const int32_t n_predict = o.gen.tokens_to_predict(session.n_ctx(), ids.size());
     if (o.beam.enabled()) {
-        if (gbnf) throw Error("--grammar, --json-schema and --json are not available with --num-beams yet");
         if (!o.gen.stop.empty() || o.top_probs > 0)
             throw Error("--stop and --top-probs are not available with --num-beams");
         const std::vector<int32_t> eos = o.gen.ignore_eos ? std::vector<int32_t>{} : m.end_of_generation;
-        return run_beam_search(m, prompt, ids,
-                               o.beam.options(n_predict, eos, o.gen.sampling.repeat_penalty),
-                               {!o.no_display_prompt, o.quiet, session.n_ctx()});
+        BeamSearchOptions options = o.beam.options(n_predict, eos, o.gen.sampling.repeat_penalty);
+        std::unique_ptr<grammar::GrammarBeamConstraint> constraint;  // each beam keeps its own grammar state
+        if (gbnf) constraint = grammar::make_grammar_beam_constraint(*gbnf, *m.tokenizer, m.end_of_generation);
+        options.constraint = constraint.get();
+        return run_beam_search(m, prompt, ids, options, {!o.no_display_prompt, o.quiet, session.n_ctx()});
     }
     auto sampler = make_sampler_chain(o.gen.sampling);
     if (gbnf) sampler->add_front(grammar::make_grammar_sampler(*gbnf, *m.tokenizer, m.end_of_generation));
