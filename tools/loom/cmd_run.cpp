@@ -4,6 +4,7 @@
 //   echo "Once upon" | loom run -n 64          (the prompt from a pipe, or -f FILE / -f -; text_input.h)
 // The prompt is echoed first (like llama.cpp; --no-display-prompt to omit it), once it is known to fit the
 // context window; timings go to stderr.
+#include <chrono>
 #include <cstdio>
 #include <string>
 
@@ -42,6 +43,10 @@ std::string quoted_piece(const Tokenizer& tokenizer, int32_t id) {
     return out + "'";
 }
 
+double milliseconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
 // The context checks generate() makes, made before the prompt is echoed, so a failing run prints nothing.
 void check_prompt_fits(int64_t n_ctx, size_t n_prompt, int32_t n_predict, bool allow_overflow) {
     const int64_t prompt_tokens = static_cast<int64_t>(n_prompt);
@@ -75,8 +80,10 @@ int run(RunOptions& o) {
     if (prompt.empty())
         throw Error("no prompt").hint("pass -p PROMPT, a prompt argument, -f FILE, or pipe it on stdin");
     o.gen.validate_and_finish();
+    const auto schema_start = std::chrono::steady_clock::now();
     const std::optional<std::string> gbnf = o.grammar.gbnf();  // a bad grammar or schema fails before loading
     if (gbnf) grammar::parse_gbnf(*gbnf);
+    const double schema_ms = milliseconds_since(schema_start);
 
     if (o.quiet) set_progress_quiet(true);
     LoadedModel m = load_model(resolve_or_pull_model_path(o.gen.model));
@@ -94,7 +101,19 @@ int run(RunOptions& o) {
         return run_beam_search(m, prompt, ids, options, {!o.no_display_prompt, o.quiet, session.n_ctx()});
     }
     auto sampler = make_sampler_chain(o.gen.sampling);
-    if (gbnf) sampler->add_front(grammar::make_grammar_sampler(*gbnf, *m.tokenizer, m.end_of_generation));
+    if (gbnf) {
+        // Compile time: the schema's grammar (above), then the vocabulary trie and the first step's mask (which
+        // the first decode step then finds cached).
+        const auto build_start = std::chrono::steady_clock::now();
+        auto grammar_stage = grammar::make_grammar_sampler(*gbnf, *m.tokenizer, m.end_of_generation);
+        CandidateArray first_step = CandidateArray::from_logits(std::vector<float>(m.tokenizer->vocab_size(), 0.0f));
+        grammar_stage->apply(first_step);
+        const double build_ms = milliseconds_since(build_start);
+        if (!o.quiet)
+            std::fprintf(stderr, "loom: grammar compiled in %.1f ms (grammar %.1f ms, vocabulary trie and first mask %.1f ms)\n",
+                         schema_ms + build_ms, schema_ms, build_ms);
+        sampler->add_front(std::move(grammar_stage));
+    }
 
     GenerationOptions options;
     options.n_predict = n_predict;
