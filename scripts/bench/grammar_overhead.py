@@ -72,9 +72,11 @@ class LlamaCpp:
 
     def decode(self, max_tokens, grammar=None, ban_end=False):
         times = []
-        for _ in self.llm.create_completion(PROMPT, max_tokens=max_tokens, temperature=0.0, top_k=1, stream=True,
-                                            grammar=grammar, logit_bias=self.banned_ends if ban_end else None):
-            times.append(time.perf_counter())
+        for chunk in self.llm.create_completion(PROMPT, max_tokens=max_tokens, temperature=0.0, top_k=1, stream=True,
+                                                grammar=grammar, logit_bias=self.banned_ends if ban_end else None):
+            choice = chunk["choices"][0]
+            if choice["text"] or choice["finish_reason"] is None:  # the closing chunk carries no token
+                times.append(time.perf_counter())
         self.llm.reset()
         n = len(times)
         return n, (n - 1) / (times[-1] - times[0]) if n > 1 and times[-1] > times[0] else 0.0
