@@ -12,8 +12,8 @@ namespace loom {
 namespace {
 
 constexpr std::array<std::string_view, 4> kEntityTypes = {"PER", "LOC", "ORG", "MISC"};
-constexpr int kMaxEntities = 8;    // bounds the answer, so it always ends within the default -n
-constexpr int kMaxNameChars = 40;
+constexpr unsigned kMaxEntities = 8;   // bounds the answer, so it always ends within the default -n
+constexpr unsigned kMaxNameChars = 40;
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -35,7 +35,7 @@ nlohmann::ordered_json generative_ner_schema() {
     nlohmann::ordered_json entity = {
         {"type", "object"},
         {"properties",
-         {{"text", {{"type", "string"}, {"minLength", 1}, {"maxLength", kMaxNameChars}}},
+         {{"text", {{"type", "string"}, {"minLength", 1u}, {"maxLength", kMaxNameChars}}},
           {"type", {{"enum", types}}}}},
         {"required", {"text", "type"}},
         {"additionalProperties", false}};
