@@ -118,6 +118,7 @@ def main():
                 r["compile"].append(ms)
                 _, tps, _ = loom_run(base + ["-n", str(n), "--ignore-eos", PROMPT])
                 r["free"].append(tps)
+                print(f"  {name}: " + ", ".join(f"{k} {v[-1]:.1f}" for k, v in r.items() if v), flush=True)
             rows.append((name, n, ln, r))
     print("\nloom (compile ms best / median; tok/s best / median)")
     print("| schema | tokens | compile ms | constrained tok/s | unconstrained tok/s | ratio (median) |")
