@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Decode speed with and without a JSON-schema constraint, and the schema's compile time, in loom and in
 llama.cpp (through the `llama_cpp` Python package), same GGUF, same threads, same run, interleaved rounds
-(llama.cpp, loom, llama.cpp, loom ...).
+(loom, llama.cpp, loom, llama.cpp ...).
 
 loom, each round: `loom run --json-schema SCHEMA` at temperature 0 (the schema asks for a long, bounded answer,
 so the number of generated tokens is fixed by the model's greedy path), then the same prompt unconstrained
@@ -9,7 +9,7 @@ with `-n N --ignore-eos` for the same N tokens. Compile time = loom's "grammar c
 GBNF -> parsed grammar, vocabulary trie, first step's mask.
 llama.cpp, each round: `LlamaGrammar.from_json_schema` (timed: its compile time; llama.cpp has no precomputed
 mask, it checks candidates against the grammar at each step), then a streamed greedy completion under the
-grammar, then one unconstrained with the end-of-generation ids banned for the same N tokens. Decode tokens/s
+grammar of at most as many tokens as loom generated in that round, then one unconstrained with the end-of-generation ids banned for the same N tokens. Decode tokens/s
 in llama.cpp = (tokens - 1) / (time of the last token - time of the first), so prompt processing is left out.
 Prints best / median over the rounds and `uptime` before and after (a table taken at load > 1.5 is a draft).
 
@@ -106,18 +106,18 @@ def main():
             r = {k: [] for k in ("compile", "constrained", "free", "l_compile", "l_constrained", "l_free")}
             n = ln = 0
             for _ in range(a.rounds):
-                if llama:
-                    grammar, ms = llama.compile(schema)
-                    r["l_compile"].append(ms)
-                    ln, tps = llama.decode(1000, grammar=grammar)
-                    r["l_constrained"].append(tps)
-                    _, tps = llama.decode(ln, ban_end=True)
-                    r["l_free"].append(tps)
                 n, tps, ms = loom_run(base + ["-n", "1000", "--json-schema", path, PROMPT])
                 r["constrained"].append(tps)
                 r["compile"].append(ms)
                 _, tps, _ = loom_run(base + ["-n", str(n), "--ignore-eos", PROMPT])
                 r["free"].append(tps)
+                if llama:  # the same number of tokens as loom generated, so the rates compare
+                    grammar, ms = llama.compile(schema)
+                    r["l_compile"].append(ms)
+                    ln, tps = llama.decode(n, grammar=grammar)
+                    r["l_constrained"].append(tps)
+                    _, tps = llama.decode(ln, ban_end=True)
+                    r["l_free"].append(tps)
                 print(f"  {name}: " + ", ".join(f"{k} {v[-1]:.1f}" for k, v in r.items() if v), flush=True)
             rows.append((name, n, ln, r))
     print("\nloom (compile ms best / median; tok/s best / median)")
