@@ -65,6 +65,7 @@ BeamSearchResult beam_search(BeamStepModel& model, std::span<const int32_t> pref
 
     std::vector<float> scores(static_cast<size_t>(n_beams * n_vocab));  // [n_beams, n_vocab]
     model.begin(prefix, n_beams, max_length, scores.data());
+    if (o.constraint) o.constraint->begin(n_beams);
     BeamSearchResult result;
     result.n_steps = 1;
 
@@ -87,6 +88,7 @@ BeamSearchResult beam_search(BeamStepModel& model, std::span<const int32_t> pref
             sequence.resize(static_cast<size_t>(prefix_len));
             sequence.insert(sequence.end(), running[b].begin(), running[b].end());
             apply_beam_processors(o, sequence, prefix_len, max_length, row, n_vocab);
+            if (o.constraint) o.constraint->mask(b, row, n_vocab);
             for (int64_t t = 0; t < n_vocab; ++t) row[t] += running_scores[b];
         }
 
@@ -138,6 +140,7 @@ BeamSearchResult beam_search(BeamStepModel& model, std::span<const int32_t> pref
         const bool full_and_done = finished.all_finished() && o.early_stopping == EarlyStopping::WhenFull;
         if (!finished.improvement_possible() || full_and_done || all_stop) break;
 
+        if (o.constraint) o.constraint->advance(parents, tokens);
         model.reorder(parents);
         model.step(tokens, scores.data());
     }

@@ -17,6 +17,7 @@
 #include <span>
 #include <vector>
 
+#include "generate/beam_constraint.h"
 #include "generate/beam_step_model.h"
 
 namespace loom {
@@ -47,6 +48,8 @@ struct BeamSearchOptions {
     int32_t min_new_tokens = 0;        // EOS banned while fewer tokens than this were generated
     int32_t forced_bos_token_id = -1;  // >= 0: the only choice when the sequence holds one token
     std::vector<int32_t> forced_eos_token_ids;  // non-empty: the only choices at the last allowed step
+    // Not owned; applied after the processors (a grammar: only ids it allows are chosen). nullptr: none.
+    BeamConstraint* constraint = nullptr;
 };
 
 struct BeamHypothesis {

@@ -5,12 +5,15 @@
 #include <cctype>
 #include <string_view>
 
+#include "core/error.h"
 #include "tasks/encoder_runner.h"
 
 namespace loom {
 namespace {
 
 constexpr std::array<std::string_view, 4> kEntityTypes = {"PER", "LOC", "ORG", "MISC"};
+constexpr unsigned kMaxEntities = 8;   // bounds the answer, so it always ends within the default -n
+constexpr unsigned kMaxNameChars = 40;
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -26,21 +29,39 @@ bool is_word_byte(unsigned char c) {
 
 }  // namespace
 
+nlohmann::ordered_json generative_ner_schema() {
+    nlohmann::ordered_json types = nlohmann::ordered_json::array();
+    for (std::string_view t : kEntityTypes) types.push_back(std::string(t));
+    nlohmann::ordered_json entity = {
+        {"type", "object"},
+        {"properties",
+         {{"text", {{"type", "string"}, {"minLength", 1u}, {"maxLength", kMaxNameChars}}},
+          {"type", {{"enum", types}}}}},
+        {"required", {"text", "type"}},
+        {"additionalProperties", false}};
+    return {{"type", "object"},
+            {"properties", {{"entities", {{"type", "array"}, {"items", entity}, {"maxItems", kMaxEntities}}}}},
+            {"required", {"entities"}},
+            {"additionalProperties", false}};
+}
+
 nlohmann::ordered_json generative_ner_messages(const std::string& text) {
     nlohmann::ordered_json messages = nlohmann::ordered_json::array();
     messages.push_back({{"role", "system"},
                         {"content",
                          "You extract named entities. For the user's text, list every person (PER), place "
-                         "(LOC) and organization (ORG), one per line as TYPE: name, copying names exactly "
-                         "from the text. Nothing else."}});
+                         "(LOC) and organization (ORG) as JSON, copying names exactly from the text. Nothing "
+                         "else."}});
     messages.push_back({{"role", "user"}, {"content", "Barack Obama visited Microsoft in Seattle."}});
-    messages.push_back(
-        {{"role", "assistant"}, {"content", "PER: Barack Obama\nORG: Microsoft\nLOC: Seattle"}});
+    messages.push_back({{"role", "assistant"},
+                        {"content",
+                         R"({"entities": [{"text": "Barack Obama", "type": "PER"}, )"
+                         R"({"text": "Microsoft", "type": "ORG"}, {"text": "Seattle", "type": "LOC"}]})"}});
     messages.push_back({{"role", "user"}, {"content", text}});
     return messages;
 }
 
-std::vector<EntityLine> parse_entity_lines(const std::vector<GeneratedPiece>& answer) {
+std::vector<EntityLine> parse_entity_json(const std::vector<GeneratedPiece>& answer) {
     // The answer with, per byte, the index of the piece that produced it.
     std::string joined;
     std::vector<size_t> piece_of_byte;
@@ -48,33 +69,41 @@ std::vector<EntityLine> parse_entity_lines(const std::vector<GeneratedPiece>& an
         joined += answer[i].text;
         piece_of_byte.insert(piece_of_byte.end(), answer[i].text.size(), i);
     }
+    nlohmann::json parsed;
+    try {
+        parsed = nlohmann::json::parse(joined);
+    } catch (const nlohmann::json::parse_error& e) {
+        throw Error(std::string("generative NER: the answer is not JSON (") + e.what() + ")");
+    }
+    const auto list = parsed.find("entities");
+    if (!parsed.is_object() || list == parsed.end() || !list->is_array())
+        throw Error("generative NER: the answer has no \"entities\" array");
     std::vector<EntityLine> lines;
-    size_t line_start = 0;
-    while (line_start < joined.size()) {
-        size_t line_end = joined.find('\n', line_start);
-        if (line_end == std::string::npos) line_end = joined.size();
-        const std::string_view line(joined.data() + line_start, line_end - line_start);
-        const size_t colon = line.find(':');
-        if (colon != std::string_view::npos) {
-            const std::string_view type = trim(line.substr(0, colon));
-            std::string_view name = trim(line.substr(colon + 1));
-            const bool known = std::find(kEntityTypes.begin(), kEntityTypes.end(), type) != kEntityTypes.end();
-            if (known && !name.empty()) {
-                // Mean probability over the pieces that overlap the name's bytes.
-                const size_t name_begin = static_cast<size_t>(name.data() - joined.data());
-                const size_t first = piece_of_byte[name_begin],
-                             last = piece_of_byte[name_begin + name.size() - 1];
-                double sum = 0.0;
-                for (size_t p = first; p <= last; ++p) sum += answer[p].probability;
-                EntityLine e{std::string(type), std::string(name),
-                             static_cast<float>(sum / static_cast<double>(last - first + 1))};
-                const bool seen = std::any_of(lines.begin(), lines.end(), [&](const EntityLine& l) {
-                    return l.type == e.type && l.name == e.name;
-                });
-                if (!seen) lines.push_back(std::move(e));
-            }
+    size_t cursor = 0;  // names are searched for in order, each after the previous one
+    for (const nlohmann::json& item : *list) {
+        if (!item.is_object() || !item.contains("text") || !item.contains("type") || !item["text"].is_string() ||
+            !item["type"].is_string())
+            continue;
+        const std::string type = item["type"].get<std::string>();
+        const std::string name(trim(item["text"].get<std::string>()));
+        if (name.empty() || std::find(kEntityTypes.begin(), kEntityTypes.end(), type) == kEntityTypes.end())
+            continue;
+        // Score: mean probability over the pieces that overlap the name's bytes (inside its quotes); all
+        // pieces when the name was written with escapes and cannot be found as is.
+        const std::string quoted = nlohmann::json(item["text"]).dump();
+        const size_t at = joined.find(quoted, cursor);
+        size_t first = 0, last = answer.empty() ? 0 : answer.size() - 1;
+        if (at != std::string::npos && quoted.size() > 2) {
+            first = piece_of_byte[at + 1];
+            last = piece_of_byte[at + quoted.size() - 2];
+            cursor = at + quoted.size();
         }
-        line_start = line_end + 1;
+        double sum = 0.0;
+        for (size_t p = first; p <= last && p < answer.size(); ++p) sum += answer[p].probability;
+        EntityLine e{type, name, answer.empty() ? 0.0f : static_cast<float>(sum / static_cast<double>(last - first + 1))};
+        const bool seen = std::any_of(lines.begin(), lines.end(),
+                                      [&](const EntityLine& l) { return l.type == e.type && l.name == e.name; });
+        if (!seen) lines.push_back(std::move(e));
     }
     return lines;
 }

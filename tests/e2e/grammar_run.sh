@@ -2,7 +2,7 @@
 # End-to-end: constrained generation in `loom run` with the default model. Outputs under --json-schema (bounded
 # schemas, so every generation completes within -n) parse and validate with the Python `jsonschema` package at
 # temperature 1 over several seeds; --json gives JSON; a GBNF grammar's output matches it; bad grammars and
-# schemas fail with one `loom: error:` line naming the place.
+# schemas fail with one `loom: error:` line naming the place; beam search (--num-beams) honours the grammar too.
 # $1: the loom binary. Needs models/SmolLM2-135M-Instruct.Q4_1.gguf (scripts/fetch_default_model.sh).
 set -uo pipefail
 loom="$1"
@@ -50,7 +50,22 @@ printf 'root ::= answer "."\nanswer ::= "yes" | "no"\n' > "$tmp/yn.gbnf"
     "Is the sky blue?" > "$tmp/yn" 2> "$tmp/err" || fail "--grammar exited $?: $(cat "$tmp/err")"
 grep -qxE '(yes|no)\.' "$tmp/yn" || fail "--grammar output '$(cat "$tmp/yn")' is not 'yes.' or 'no.'"
 
-# 4. Bad input: exit 1, one error line naming the place.
+# 4. Beam search honours the grammar: every beam keeps its own grammar state; the best hypothesis validates.
+"$loom" run -m "$model" -t 2 -n 200 --num-beams 3 --no-display-prompt -q --json-schema "$tmp/person.json" \
+    "Describe Ada Lovelace as JSON:" > "$tmp/beam" 2> "$tmp/err" || fail "--num-beams exited $?: $(cat "$tmp/err")"
+python3 - "$tmp" <<'PY' || fail "the beam search output is not valid under the schema: $(cat "$tmp/beam")"
+import json, sys, jsonschema
+tmp = sys.argv[1]
+schema = json.load(open(f"{tmp}/person.json"))
+text = open(f"{tmp}/beam").read().rstrip("\n")
+jsonschema.validate(json.loads(text), schema, format_checker=jsonschema.FormatChecker())
+print("beam valid:", text)
+PY
+"$loom" run -m "$model" -t 2 -n 20 --num-beams 2 --no-display-prompt -q --grammar "$tmp/yn.gbnf" \
+    "Is the sky blue?" > "$tmp/yn" 2> "$tmp/err" || fail "--num-beams --grammar exited $?: $(cat "$tmp/err")"
+grep -qxE '(yes|no)\.' "$tmp/yn" || fail "beam --grammar output '$(cat "$tmp/yn")' is not 'yes.' or 'no.'"
+
+# 5. Bad input: exit 1, one error line naming the place.
 expect_error() {
     local what="$1" pattern="$2"; shift 2
     "$loom" "$@" > "$tmp/out" 2> "$tmp/err"

@@ -1,6 +1,10 @@
 // Parsing and locating of generative NER answers (tasks/generative_ner.h) on hand-written answers.
 #include <gtest/gtest.h>
 
+#include "core/error.h"
+#include "generate/grammar/grammar.h"
+#include "generate/grammar/grammar_matcher.h"
+#include "generate/grammar/json_schema.h"
 #include "tasks/generative_ner.h"
 
 namespace loom {
@@ -12,37 +16,47 @@ std::vector<GeneratedPiece> pieces(std::initializer_list<std::pair<const char*, 
     return out;
 }
 
-TEST(GenerativeNer, ParsesTypedLinesAndScoresTheNameTokens) {
-    // "PER: Angela Merkel\nLOC: Paris" split into tokens with known probabilities.
-    auto answer = pieces({{"PER", 0.9f},
-                          {":", 0.8f},
-                          {" Angela", 0.5f},
+TEST(GenerativeNer, ParsesTheJsonAnswerAndScoresTheNameTokens) {
+    // {"entities": [{"text": "Angela Merkel", "type": "PER"}, {"text": "Paris", "type": "LOC"}]} in tokens.
+    auto answer = pieces({{"{\"entities\": [{\"text\": \"", 0.9f},
+                          {"Angela", 0.5f},
                           {" Merkel", 0.7f},
-                          {"\n", 0.9f},
-                          {"LOC", 0.6f},
-                          {":", 0.9f},
-                          {" Paris", 0.4f}});
-    auto lines = parse_entity_lines(answer);
+                          {"\", \"type\": \"PER\"}, {\"text\": \"", 0.8f},
+                          {"Paris", 0.4f},
+                          {"\", \"type\": \"LOC\"}]}", 0.9f}});
+    auto lines = parse_entity_json(answer);
     ASSERT_EQ(lines.size(), 2u);
     EXPECT_EQ(lines[0].type, "PER");
     EXPECT_EQ(lines[0].name, "Angela Merkel");
-    EXPECT_NEAR(lines[0].score, (0.5f + 0.7f) / 2, 1e-6);  // the two name tokens, not "PER" or ":"
+    EXPECT_NEAR(lines[0].score, (0.5f + 0.7f) / 2, 1e-6);  // the two name tokens, not the JSON around them
     EXPECT_EQ(lines[1].type, "LOC");
     EXPECT_EQ(lines[1].name, "Paris");
     EXPECT_NEAR(lines[1].score, 0.4f, 1e-6);
 }
 
-TEST(GenerativeNer, IgnoresUnknownTypesMalformedLinesAndDuplicates) {
-    auto answer = pieces({{"Here are the entities\n", 0.1f},
-                          {"EMALMECRAT: Emmanuel Macron\n", 0.2f},
-                          {"LOC: Paris\n", 0.3f},
-                          {"LOC: Paris\n", 0.3f},
-                          {"ORG:\n", 0.3f},
-                          {"MISC: French", 0.3f}});
-    auto lines = parse_entity_lines(answer);
+TEST(GenerativeNer, SkipsUnknownTypesEmptyNamesAndDuplicates) {
+    auto answer = pieces({{R"({"entities": [{"text": "Emmanuel Macron", "type": "EMALMECRAT"}, )", 0.2f},
+                          {R"({"text": "Paris", "type": "LOC"}, {"text": "Paris", "type": "LOC"}, )", 0.3f},
+                          {R"({"text": " ", "type": "ORG"}, {"text": "French", "type": "MISC"}]})", 0.3f}});
+    auto lines = parse_entity_json(answer);
     ASSERT_EQ(lines.size(), 2u);
     EXPECT_EQ(lines[0].name, "Paris");
     EXPECT_EQ(lines[1].type, "MISC");
+}
+
+TEST(GenerativeNer, AnAnswerThatIsNotJsonIsAnError) {
+    EXPECT_THROW(parse_entity_json(pieces({{"PER: Angela Merkel", 0.5f}})), Error);
+    EXPECT_THROW(parse_entity_json(pieces({{R"({"people": []})", 0.5f}})), Error);
+}
+
+TEST(GenerativeNer, TheSchemaGrammarAcceptsTheWorkedExampleAndRefusesOtherTypes) {
+    const grammar::Grammar g = grammar::parse_gbnf(grammar::json_schema_to_gbnf(generative_ner_schema()));
+    const std::string example = generative_ner_messages("x")[2]["content"];
+    grammar::GrammarMatcher good(g);
+    ASSERT_TRUE(good.accept(example));
+    EXPECT_TRUE(good.can_end());
+    grammar::GrammarMatcher bad(g);
+    EXPECT_FALSE(bad.accept(R"({"entities": [{"text": "Obama", "type": "PERSON"}]})"));
 }
 
 TEST(GenerativeNer, LocatesEveryWholeWordMentionWithCharacterOffsets) {

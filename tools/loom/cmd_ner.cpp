@@ -2,7 +2,8 @@
 // with the fields and grouping of Hugging Face pipeline("token-classification") (tasks/ner.h); start/end are
 // character offsets into the text.
 // `loom ner --generative [-m DECODER] "text"`: the same JSON from an instruction-tuned decoder (default: the
-// default model) asked to list the entities (tasks/generative_ner.h).
+// default model) asked to list the entities as JSON under a schema, decoded under its grammar so the answer
+// always parses (tasks/generative_ner.h, schema_answer.h).
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -11,11 +12,10 @@
 #include "core/error.h"
 #include "core/parallel.h"
 #include "default_model.h"
-#include "generate/chat_template.h"
-#include "generate/generator.h"
-#include "generate/sampling_params.h"
-#include "tasks/generative_ner.h"
+#include "generate/grammar/json_schema.h"
+#include "schema_answer.h"
 #include "shared_flags.h"
+#include "tasks/generative_ner.h"
 #include "tasks/ner.h"
 #include "text_input.h"
 
@@ -26,7 +26,7 @@ struct NerArgs {
     std::string model, text, file, aggregation = "simple";
     TruncationFlags truncation;
     bool generative = false;
-    int32_t n_predict = 128;  // -1: until the context window is full
+    int32_t n_predict = 512;  // -1: until the context window is full
     int threads = 0;
 };
 
@@ -34,27 +34,12 @@ int run_generative_ner(const NerArgs& a) {
     LoadedModel m = load_model(resolve_model_path(a.model));
     if (m.chat_template.empty())
         throw Error("--generative needs an instruction-tuned model with a chat template").file(m.source.path);
-    const std::string prompt =
-        format_chat(m.chat_template, generative_ner_messages(a.text), true, m.bos_token, m.eos_token);
-    const std::vector<int32_t> ids = m.tokenizer->encode(prompt, false).ids;
-    const int64_t wanted = a.n_predict == -1 ? 0 : static_cast<int64_t>(ids.size()) + a.n_predict;
-    Session session(*m.model, choose_context(m.model->config(), wanted));
-    const int64_t room = session.n_ctx() - static_cast<int64_t>(ids.size());
-    if (a.n_predict == -1 && room <= 0)
-        throw Error("the text fills the context window: nothing is left to generate").hint("shorten the text");
-    SamplingParams greedy;
-    greedy.temperature = 0.0f;
-    auto sampler = make_sampler_chain(greedy);
-    GenerationOptions options;
-    options.n_predict = a.n_predict == -1 ? static_cast<int32_t>(room) : a.n_predict;
-    options.end_of_generation = m.end_of_generation;
-    options.top_probs = 1;  // greedy: the most likely token is the chosen one, its probability the score
-    std::vector<GeneratedPiece> answer;
-    generate(session, *m.tokenizer, ids, *sampler, options, [&](const GenerationStep& step) {
-        const float p = step.top.empty() ? 0.0f : step.top.front().probability;
-        if (!step.text.empty()) answer.push_back({step.text, p});
-    });
-    const auto entities = locate_entities(parse_entity_lines(answer), a.text);
+    SchemaAnswerOptions options;
+    options.n_predict = a.n_predict;
+    options.sampling.temperature = 0.0f;  // greedy: the same entities every time
+    const SchemaAnswer answer = answer_with_schema(
+        m, generative_ner_messages(a.text), grammar::json_schema_to_gbnf(generative_ner_schema()), options);
+    const auto entities = locate_entities(parse_entity_json(answer.pieces), a.text);
     std::printf("%s\n", ner_to_json(entities, Aggregation::Simple).dump().c_str());
     return 0;
 }

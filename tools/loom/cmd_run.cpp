@@ -4,6 +4,7 @@
 //   echo "Once upon" | loom run -n 64          (the prompt from a pipe, or -f FILE / -f -; text_input.h)
 // The prompt is echoed first (like llama.cpp; --no-display-prompt to omit it), once it is known to fit the
 // context window; timings go to stderr.
+#include <chrono>
 #include <cstdio>
 #include <string>
 
@@ -13,6 +14,7 @@
 #include "default_model.h"
 #include "flag_ranges.h"
 #include "generate/generator.h"
+#include "generate/grammar/grammar_beam_constraint.h"
 #include "generate/grammar/grammar_sampler.h"
 #include "grammar_flags.h"
 #include "generation_flags.h"
@@ -39,6 +41,10 @@ std::string quoted_piece(const Tokenizer& tokenizer, int32_t id) {
     std::string out = "'";
     for (char c : text) out += c == '\n' ? std::string("\\n") : std::string(1, c);
     return out + "'";
+}
+
+double milliseconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
 // The context checks generate() makes, made before the prompt is echoed, so a failing run prints nothing.
@@ -74,8 +80,10 @@ int run(RunOptions& o) {
     if (prompt.empty())
         throw Error("no prompt").hint("pass -p PROMPT, a prompt argument, -f FILE, or pipe it on stdin");
     o.gen.validate_and_finish();
+    const auto schema_start = std::chrono::steady_clock::now();
     const std::optional<std::string> gbnf = o.grammar.gbnf();  // a bad grammar or schema fails before loading
     if (gbnf) grammar::parse_gbnf(*gbnf);
+    const double schema_ms = milliseconds_since(schema_start);
 
     if (o.quiet) set_progress_quiet(true);
     LoadedModel m = load_model(resolve_or_pull_model_path(o.gen.model));
@@ -83,16 +91,29 @@ int run(RunOptions& o) {
     std::vector<int32_t> ids = m.tokenizer->encode(prompt, true).ids;
     const int32_t n_predict = o.gen.tokens_to_predict(session.n_ctx(), ids.size());
     if (o.beam.enabled()) {
-        if (gbnf) throw Error("--grammar, --json-schema and --json are not available with --num-beams yet");
         if (!o.gen.stop.empty() || o.top_probs > 0)
             throw Error("--stop and --top-probs are not available with --num-beams");
         const std::vector<int32_t> eos = o.gen.ignore_eos ? std::vector<int32_t>{} : m.end_of_generation;
-        return run_beam_search(m, prompt, ids,
-                               o.beam.options(n_predict, eos, o.gen.sampling.repeat_penalty),
-                               {!o.no_display_prompt, o.quiet, session.n_ctx()});
+        BeamSearchOptions options = o.beam.options(n_predict, eos, o.gen.sampling.repeat_penalty);
+        std::unique_ptr<grammar::GrammarBeamConstraint> constraint;  // each beam keeps its own grammar state
+        if (gbnf) constraint = grammar::make_grammar_beam_constraint(*gbnf, *m.tokenizer, m.end_of_generation);
+        options.constraint = constraint.get();
+        return run_beam_search(m, prompt, ids, options, {!o.no_display_prompt, o.quiet, session.n_ctx()});
     }
     auto sampler = make_sampler_chain(o.gen.sampling);
-    if (gbnf) sampler->add_front(grammar::make_grammar_sampler(*gbnf, *m.tokenizer, m.end_of_generation));
+    if (gbnf) {
+        // Compile time: the schema's grammar (above), then the vocabulary trie and the first step's mask (which
+        // the first decode step then finds cached).
+        const auto build_start = std::chrono::steady_clock::now();
+        auto grammar_stage = grammar::make_grammar_sampler(*gbnf, *m.tokenizer, m.end_of_generation);
+        CandidateArray first_step = CandidateArray::from_logits(std::vector<float>(m.tokenizer->vocab_size(), 0.0f));
+        grammar_stage->apply(first_step);
+        const double build_ms = milliseconds_since(build_start);
+        if (!o.quiet)
+            std::fprintf(stderr, "loom: grammar compiled in %.1f ms (grammar %.1f ms, vocabulary trie and first mask %.1f ms)\n",
+                         schema_ms + build_ms, schema_ms, build_ms);
+        sampler->add_front(std::move(grammar_stage));
+    }
 
     GenerationOptions options;
     options.n_predict = n_predict;

@@ -34,16 +34,19 @@ std::optional<std::string> GrammarFlags::gbnf() const {
     if (!grammar_file.empty()) return read_grammar_input(grammar_file, "--grammar");
     if (json) return std::string(grammar::json_value_gbnf());
     if (json_schema.empty()) return std::nullopt;
-    const bool inline_text = json_schema.find_first_not_of(" \t\r\n") != std::string::npos &&
-                             json_schema[json_schema.find_first_not_of(" \t\r\n")] == '{';
-    const std::string text = inline_text ? json_schema : read_grammar_input(json_schema, "--json-schema");
-    nlohmann::ordered_json schema;
-    try {
-        schema = nlohmann::ordered_json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw Error(std::string("--json-schema: not valid JSON (") + e.what() + ")");
-    }
+    const nlohmann::ordered_json schema = read_json_schema_argument(json_schema, "--json-schema");
     return grammar::json_schema_to_gbnf(schema);
+}
+
+nlohmann::ordered_json read_json_schema_argument(const std::string& file_or_json, const std::string& flag) {
+    const size_t first = file_or_json.find_first_not_of(" \t\r\n");
+    const bool inline_text = first != std::string::npos && file_or_json[first] == '{';
+    const std::string text = inline_text ? file_or_json : read_grammar_input(file_or_json, flag.c_str());
+    try {
+        return nlohmann::ordered_json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        throw Error(flag + ": not valid JSON (" + e.what() + ")");
+    }
 }
 
 }  // namespace loom::cli

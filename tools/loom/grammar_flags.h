@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -18,5 +19,9 @@ struct GrammarFlags {
     // file, an invalid schema (naming its JSON pointer) or more than one of the flags.
     std::optional<std::string> gbnf() const;
 };
+
+// A JSON Schema given on the command line: the schema text itself when it starts with '{', else a file to
+// read. Throws loom::Error (naming `flag`) for an unreadable file or text that is not JSON.
+nlohmann::ordered_json read_json_schema_argument(const std::string& file_or_json, const std::string& flag);
 
 }  // namespace loom::cli
