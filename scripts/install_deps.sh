@@ -22,9 +22,10 @@ python3 - <<'PY' 2>/dev/null || python3 -m pip install --quiet numpy safetensors
 import numpy, safetensors
 PY
 
-# loom serve's end-to-end tests: the official OpenAI client and Selenium (drives the Debian chromium above).
-python3 - <<'PY' 2>/dev/null || python3 -m pip install --quiet openai selenium
-import openai, selenium
+# loom serve's end-to-end tests: the official OpenAI client, Selenium (drives the Debian chromium above) and
+# jsonschema (judges structured outputs and tool-call arguments).
+python3 - <<'PY' 2>/dev/null || python3 -m pip install --quiet openai selenium jsonschema
+import openai, selenium, jsonschema
 PY
 
 # loom convert's end-to-end test reads the GGUF it writes with gguf-py, the reference GGUF reader.

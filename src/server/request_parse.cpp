@@ -79,6 +79,51 @@ std::string message_content(const nlohmann::json& message, size_t index) {
         "invalid_request_error", "messages");
 }
 
+ApiError bad_message_field(size_t index, const std::string& what) {
+    return ApiError(400, "messages[" + std::to_string(index) + "]." + what, "invalid_request_error", "messages");
+}
+
+// An assistant message's tool_calls [{id, type: "function", function: {name, arguments}}] and a tool message's
+// tool_call_id and name, kept for the chat template as transformers' apply_chat_template takes them: the
+// arguments as a JSON object (OpenAI sends them as a JSON string).
+void add_tool_fields(nlohmann::ordered_json& out, const nlohmann::json& m, size_t index) {
+    for (const char* key : {"tool_call_id", "name"}) {
+        if (!m.contains(key) || m[key].is_null()) continue;
+        if (!m[key].is_string()) throw bad_message_field(index, std::string(key) + " must be a string");
+        out[key] = m[key].get<std::string>();
+    }
+    if (!m.contains("tool_calls") || m["tool_calls"].is_null()) return;
+    const nlohmann::json& calls = m["tool_calls"];
+    if (!calls.is_array()) throw bad_message_field(index, "tool_calls must be an array");
+    nlohmann::ordered_json kept = nlohmann::ordered_json::array();
+    for (size_t k = 0; k < calls.size(); ++k) {
+        const nlohmann::json& c = calls[k];
+        const std::string at = "tool_calls[" + std::to_string(k) + "]";
+        if (!c.is_object() || !c.contains("function") || !c["function"].is_object() ||
+            !c["function"].contains("name") || !c["function"]["name"].is_string())
+            throw bad_message_field(index, at + " must be {id, type: \"function\", function: {name, arguments}}");
+        const nlohmann::json& fn = c["function"];
+        nlohmann::ordered_json arguments = nlohmann::ordered_json::object();
+        if (fn.contains("arguments") && fn["arguments"].is_string()) {
+            arguments = nlohmann::ordered_json::parse(fn["arguments"].get<std::string>(), nullptr, false);
+            if (arguments.is_discarded())
+                throw bad_message_field(index, at + ".function.arguments is not JSON text");
+        } else if (fn.contains("arguments") && fn["arguments"].is_object()) {
+            arguments = nlohmann::ordered_json::parse(fn["arguments"].dump());
+        } else if (fn.contains("arguments") && !fn["arguments"].is_null()) {
+            throw bad_message_field(index, at + ".function.arguments must be a JSON string");
+        }
+        nlohmann::ordered_json call = nlohmann::ordered_json::object();
+        if (c.contains("id") && c["id"].is_string()) call["id"] = c["id"];
+        call["type"] = "function";
+        call["function"] = {{"name", fn["name"]}, {"arguments", arguments}};
+        kept.push_back(std::move(call));
+    }
+    out["tool_calls"] = std::move(kept);
+    // An assistant turn made only of calls has content null, as apply_chat_template's callers pass it.
+    if (!m.contains("content") || m["content"].is_null()) out["content"] = nullptr;
+}
+
 }  // namespace
 
 nlohmann::json parse_json_object(const std::string& body, int max_depth) {
@@ -142,7 +187,9 @@ nlohmann::ordered_json parse_chat_messages(const nlohmann::json& body) {
         if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
             throw ApiError(400, "messages[" + std::to_string(i) + "] must be an object with a string 'role'",
                            "invalid_request_error", "messages");
-        out.push_back({{"role", m["role"].get<std::string>()}, {"content", message_content(m, i)}});
+        nlohmann::ordered_json message = {{"role", m["role"].get<std::string>()}, {"content", message_content(m, i)}};
+        add_tool_fields(message, m, i);
+        out.push_back(std::move(message));
     }
     return out;
 }

@@ -6,7 +6,10 @@
 #include <limits>
 #include <thread>
 
+#include "core/error.h"
 #include "generate/chat_template.h"
+#include "generate/grammar/grammar.h"
+#include "generate/grammar/json_schema.h"
 #include "server/api_error.h"
 #include "server/client_connection.h"
 #include "server/request_log.h"
@@ -14,6 +17,9 @@
 #include "server/response_format.h"
 #include "server/structured_output.h"
 #include "server/server_context.h"
+#include "server/tool_output.h"
+#include "server/tool_prompt.h"
+#include "server/tool_stream.h"
 
 namespace loom::server {
 namespace {
@@ -30,17 +36,75 @@ struct InFlight {
     std::vector<size_t> text_offset;  // bytes of text so far per choice (completions' text_offset)
     int64_t n_prompt = 0, n_generated = 0;
     int32_t n_finished = 0;
+    // Function calling (chat only): the tools, the format the model answers in, a streamer per choice.
+    ToolRequest tools;
+    ToolCallFormat tool_format = ToolCallFormat::Json;
+    std::vector<ToolCallStreamer> tool_streamers;
 
     void cancel_all() {
         for (auto& job : jobs) job->cancel();
     }
 };
 
-std::vector<int32_t> prompt_ids(ServerContext& ctx, const GenerationRequest& r) {
+// The chat prompt with the request's tools: a template that renders tools gets them (even with tool_choice
+// "none", as OpenAI still shows them); otherwise they are described in a system message unless "none".
+std::string chat_prompt(ServerContext& ctx, const InFlight& f) {
+    const GenerationRequest& r = f.request;
+    if (f.tool_format == ToolCallFormat::Markup)
+        return render_chat_prompt(ctx, r.messages, true, f.tools.has_tools() ? f.tools.tools : nullptr);
+    const nlohmann::ordered_json messages = tool_turns_as_plain_messages(r.messages);
+    if (!f.tools.calls_possible()) return render_chat_prompt(ctx, messages, true);
+    return render_chat_prompt(ctx, with_generic_tool_instructions(messages, f.tools), true);
+}
+
+// Reads tools / tool_choice (chat) and sets the request's grammar to the tool-call one; the completions route
+// takes no tools, as OpenAI's does not.
+void apply_tools(ServerContext& ctx, InFlight& f, const nlohmann::json& body, const std::string& raw_body) {
+    const bool asks_tools = (body.contains("tools") && !body["tools"].is_null()) ||
+                            (body.contains("tool_choice") && !body["tool_choice"].is_null());
+    if (!f.request.chat) {
+        if (asks_tools)
+            throw ApiError(400,
+                           std::string("'") + (body.contains("tools") ? "tools" : "tool_choice") +
+                               "' is not supported on /v1/completions; use /v1/chat/completions",
+                           "invalid_request_error", body.contains("tools") ? "tools" : "tool_choice");
+        return;
+    }
+    f.tool_format = tool_call_format_of(ctx.model.chat_template);
+    if (!asks_tools && !body.contains("parallel_tool_calls")) return;
+    const auto ordered = nlohmann::ordered_json::parse(raw_body, nullptr, false);
+    if (ordered.is_discarded()) throw ApiError(400, "the body could not be read again", "invalid_request_error");
+    f.tools = parse_tool_request(ordered);
+    if (!f.tools.calls_possible()) return;
+    if (f.request.spec.grammar)
+        throw ApiError(400, "'tools' and 'response_format' / 'grammar' exclude each other: give one",
+                       "invalid_request_error", "tools");
+    for (size_t i = 0; i < f.tools.tools.size(); ++i) {  // a schema error names the tool and its pointer
+        const auto& fn = f.tools.tools[i]["function"];
+        if (!fn.contains("parameters") || fn["parameters"].is_null()) continue;
+        try {
+            grammar::json_schema_to_gbnf(fn["parameters"]);
+        } catch (const Error& e) {
+            throw ApiError(400, "'tools': tools[" + std::to_string(i) + "].function.parameters: " + e.what(),
+                           "invalid_request_error", "tools");
+        }
+    }
+    try {
+        f.request.spec.grammar =
+            std::make_shared<const grammar::Grammar>(grammar::parse_gbnf(tool_call_gbnf(f.tools, f.tool_format)));
+    } catch (const Error& e) {
+        throw ApiError(400, std::string("'tools': the tool-call grammar could not be built: ") + e.what(),
+                       "invalid_request_error", "tools");
+    }
+    f.tool_streamers.assign(static_cast<size_t>(f.request.n), ToolCallStreamer(f.tool_format));
+}
+
+std::vector<int32_t> prompt_ids(ServerContext& ctx, const InFlight& f) {
+    const GenerationRequest& r = f.request;
     const ServerModel& m = ctx.model;
     std::vector<int32_t> ids;
     if (r.chat) {
-        const std::string text = render_chat_prompt(ctx, r.messages, true);
+        const std::string text = chat_prompt(ctx, f);
         ids = m.tokenizer->encode(text, /*add_special_tokens=*/false).ids;  // the template holds them
     } else if (r.prompt_is_ids) {
         const auto n_vocab = static_cast<int32_t>(m.model->config().n_vocab);
@@ -76,11 +140,12 @@ std::shared_ptr<InFlight> start(ServerContext& ctx, const httplib::Request& req,
     f->request = parse_generation_request(body, chat);
     GenerationRequest& r = f->request;
     r.spec.grammar = parse_output_constraint(body, req.body);
+    apply_tools(ctx, *f, body, req.body);
     if (r.test_token_delay_ms > 0 && !ctx.config.test_pacing)
         throw ApiError(
             400, "'loom_test_token_delay_ms' is for tests: start the server with LOOM_SERVE_TEST_PACING=1",
             "invalid_request_error", "loom_test_token_delay_ms");
-    const std::vector<int32_t> ids = prompt_ids(ctx, r);
+    const std::vector<int32_t> ids = prompt_ids(ctx, *f);
     f->n_prompt = static_cast<int64_t>(ids.size());
     request_note().prompt_tokens = f->n_prompt;
     const int64_t room = ctx.scheduler->config().n_ctx - f->n_prompt;
@@ -167,13 +232,37 @@ void answer_whole(ServerContext& ctx, std::shared_ptr<InFlight> f, const httplib
             throw error_of(*e);
         }
     }
-    res.set_content(json_text(whole_response(f->header, f->choices, f->n_prompt, f->n_generated)),
-                    "application/json");
+    nlohmann::json out = whole_response(f->header, f->choices, f->n_prompt, f->n_generated);
+    if (f->tools.calls_possible())
+        for (size_t i = 0; i < f->choices.size(); ++i) {
+            std::string finish_reason = f->choices[i].finish_reason;
+            out["choices"][i]["message"] = tool_answer_message(f->choices[i].text, f->tool_format, finish_reason);
+            out["choices"][i]["finish_reason"] = finish_reason;
+        }
+    res.set_content(json_text(out), "application/json");
 }
 
 bool write_event(httplib::DataSink& sink, const nlohmann::json& j) {
     const std::string data = "data: " + json_text(j) + "\n\n";
     return sink.write(data.data(), data.size());
+}
+
+// A chat chunk whose delta is `delta` (tool-call streaming).
+nlohmann::json delta_chunk(const ResponseHeader& h, int32_t choice, const nlohmann::json& delta) {
+    nlohmann::json chunk = stream_chunk(h, choice, "", nullptr, "");
+    chunk["choices"][0]["delta"] = delta;
+    return chunk;
+}
+
+// With tools: a choice's event becomes the deltas its answer adds (text held while it may be a call).
+bool write_tool_event(InFlight& f, const JobEvent& e, httplib::DataSink& sink) {
+    ToolCallStreamer& streamer = f.tool_streamers[static_cast<size_t>(e.choice)];
+    const std::string& text = f.choices[e.choice].text;
+    std::string finish_reason = e.finish_reason;
+    const bool done = e.kind == JobEvent::Kind::Done;
+    for (const nlohmann::json& delta : done ? streamer.finish(text, finish_reason) : streamer.grow(text))
+        if (!write_event(sink, delta_chunk(f.header, e.choice, delta))) return false;
+    return !done || write_event(sink, stream_chunk(f.header, e.choice, "", nullptr, finish_reason));
 }
 
 // Writes the events of one request as SSE chunks until every choice has ended; false when the client left.
@@ -198,7 +287,10 @@ bool stream_events(ServerContext& ctx, InFlight& f, httplib::DataSink& sink) {
         if (r.test_token_delay_ms > 0 && e->kind == JobEvent::Kind::Token)  // tests only (ServerConfig)
             std::this_thread::sleep_for(milliseconds(r.test_token_delay_ms));
         bool ok = true;
-        if (e->kind == JobEvent::Kind::Token || e->kind == JobEvent::Kind::Text) {
+        const bool tool_event = f.tools.calls_possible() && e->kind != JobEvent::Kind::Error;
+        if (tool_event) {
+            ok = write_tool_event(f, *e, sink);
+        } else if (e->kind == JobEvent::Kind::Token || e->kind == JobEvent::Kind::Text) {
             if (!e->text.empty() || !lp.is_null())
                 ok = write_event(sink, stream_chunk(f.header, e->choice, e->text, lp, ""));
         } else if (e->kind == JobEvent::Kind::Done) {
@@ -250,13 +342,13 @@ void answer_stream(ServerContext& ctx, std::shared_ptr<InFlight> f, httplib::Res
 }  // namespace
 
 std::string render_chat_prompt(const ServerContext& ctx, const nlohmann::ordered_json& messages,
-                               bool add_generation_prompt) {
+                               bool add_generation_prompt, const nlohmann::ordered_json& tools) {
     if (!ctx.chat_template)
         throw ApiError(400, "this model has no chat template; use /v1/completions", "invalid_request_error",
                        "messages");
     try {
         return format_chat(*ctx.chat_template, messages, add_generation_prompt, ctx.model.bos_token,
-                           ctx.model.eos_token);
+                           ctx.model.eos_token, tools);
     } catch (const std::exception& e) {
         throw ApiError(400, std::string("the chat template failed on these messages: ") + e.what(),
                        "invalid_request_error", "messages");

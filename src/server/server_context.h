@@ -48,7 +48,7 @@ void add_post(httplib::Server& server, ServerContext& ctx, const std::string& pa
 // The prompt text the model sees for chat `messages` (its chat template); ApiError(400) without a template or
 // when the template fails on them.
 std::string render_chat_prompt(const ServerContext& ctx, const nlohmann::ordered_json& messages,
-                               bool add_generation_prompt);
+                               bool add_generation_prompt, const nlohmann::ordered_json& tools = nullptr);
 
 // Writes an OpenAI error object with `status` into the response (and counts it).
 void send_error(ServerContext& ctx, httplib::Response& res, int status, const std::string& message,
