@@ -7,20 +7,10 @@ namespace loom {
 
 size_t json_nesting_depth(std::string_view text, size_t stop_at) {
     size_t depth = 0, deepest = 0;
-    bool in_string = false, escaped = false;
+    JsonStringTracker strings;
     for (const char c : text) {
-        if (in_string) {
-            if (escaped)
-                escaped = false;
-            else if (c == '\\')
-                escaped = true;
-            else if (c == '"')
-                in_string = false;
-            continue;
-        }
-        if (c == '"') {
-            in_string = true;
-        } else if (c == '[' || c == '{') {
+        if (!strings.structural(c)) continue;
+        if (c == '[' || c == '{') {
             if (++depth > deepest) deepest = depth;
             if (deepest > stop_at) return deepest;
         } else if ((c == ']' || c == '}') && depth > 0) {

@@ -10,6 +10,27 @@
 
 namespace loom {
 
+// Follows JSON text one character at a time: whether a character is structural (outside every string
+// literal, escapes included) or part of a string. The bracket scanners (this file's depth check, the tool-call
+// reader) share it.
+struct JsonStringTracker {
+    bool in_string = false, escaped = false;
+    // True when `c` is outside any string and is not the quote that opens one.
+    bool structural(char c) {
+        if (in_string) {
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
+            return false;
+        }
+        if (c == '"') in_string = true;
+        return !in_string;
+    }
+};
+
 // Real files nest a few levels (tokenizer.json about 6); this leaves room for any honest one.
 inline constexpr size_t kMaxJsonDepth = 256;
 

@@ -34,15 +34,14 @@ void Seq2SeqLinear::forward(const float* x, float* y, int64_t M) const {
         linear.forward(x, y, M);
         return;
     }
-    const int64_t n = out_features();
-    packed_matmul(packed, x, in_features(), y, n, M);
-    if (linear.bias.empty()) return;
-    for (int64_t m = 0; m < M; ++m) add(y + m * n, y + m * n, linear.bias.data(), n);
+    prepacked_gemm(packed, x, in_features(), M, y, out_features(), /*accumulate=*/false);
 }
 
 void Seq2SeqLinear::pack() {
-    if (linear.weight.rank() == 2 && packed_matmul_available(linear.weight.dtype()))
-        packed = pack_weight(linear.weight);
+    const DType type = linear.weight.dtype();
+    const bool stored_as_floats = type == DType::F32 || type == DType::F16 || type == DType::BF16;
+    if (linear.weight.rank() == 2 && stored_as_floats && simd_level() >= SimdLevel::Avx2)
+        packed = prepack_weight(linear.weight, &linear.bias);
 }
 
 void pack_seq2seq_weights(Seq2SeqWeights& w) {

@@ -9,7 +9,7 @@
 #include <string>
 #include "models/seq2seq_model.h"
 
-#include "kernels/cpu/packed_matmul.h"
+#include "kernels/cpu/prepacked_gemm.h"
 #include "nn/linear.h"
 #include "nn/norm.h"
 #include "tensor/tensor.h"
@@ -22,12 +22,12 @@ enum class Seq2SeqActivation { Relu, GeluErf, GeluTanh, Silu };
 // loom::Error naming `config_key` for any other.
 Seq2SeqActivation seq2seq_activation_named(const std::string& name, const char* config_key);
 
-// A Linear plus, where packed_matmul runs (AVX-512, float weights), its weight repacked once at load
-// (kernels/cpu/packed_matmul.h): every forward then skips the per-call packing or in-place row tiles, which
-// is what batched decoding (M = sentences x beams) spends most of its time in.
+// A Linear plus, for float weights on AVX2 / AVX-512, its weight and bias packed once at load
+// (kernels/cpu/prepacked_gemm.h, the encoder's engine): every forward then skips the per-call packing or
+// in-place row tiles, which is what batched decoding (M = sentences x beams) spends most of its time in.
 struct Seq2SeqLinear {
     Linear linear;
-    PackedWeight packed;  // empty: forward() runs linear.forward
+    PrepackedWeight packed;  // empty: forward() runs linear.forward
 
     Seq2SeqLinear() = default;
     Seq2SeqLinear(Linear l) : linear(std::move(l)) {}  // NOLINT: the architecture files assign Linears
@@ -36,7 +36,7 @@ struct Seq2SeqLinear {
     int64_t out_features() const { return linear.out_features(); }
     // y: [M, out] = x: [M, in] W^T (+ bias).
     void forward(const float* x, float* y, int64_t M) const;
-    // Packs the weight when packed_matmul_available() for its dtype; no-op otherwise.
+    // Packs a float weight (F32 / F16 / BF16) where AVX2 or AVX-512 runs; no-op otherwise.
     void pack();
 };
 
@@ -84,7 +84,7 @@ struct Seq2SeqWeights {
     std::vector<float> final_logits_bias;  // [n_vocab] (BART, Marian) or empty
 };
 
-// Packs every linear of `w` (Seq2SeqLinear::pack), the work split over threads by pack_weight.
+// Packs every linear of `w` (Seq2SeqLinear::pack), the work split over threads by prepack_weight.
 void pack_seq2seq_weights(Seq2SeqWeights& w);
 
 // The architecture files.

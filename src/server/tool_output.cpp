@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "core/json_depth.h"
+
 namespace loom::server {
 namespace {
 
@@ -127,21 +129,11 @@ struct ToolTextReader {
         if (peek() != '{') return ToolRead::Malformed;
         const size_t start = pos;
         int depth = 0;
-        bool in_string = false, escaped = false;
+        JsonStringTracker strings;
         for (; !at_end(); ++pos) {
             const char c = peek();
-            if (in_string) {
-                if (escaped)
-                    escaped = false;
-                else if (c == '\\')
-                    escaped = true;
-                else if (c == '"')
-                    in_string = false;
-                continue;
-            }
-            if (c == '"')
-                in_string = true;
-            else if (c == '{' || c == '[')
+            if (!strings.structural(c)) continue;
+            if (c == '{' || c == '[')
                 ++depth;
             else if (c == '}' || c == ']') {
                 if (--depth == 0) {

@@ -1,7 +1,6 @@
 // The encoder path's vectorised kernels against their scalar references, at every SIMD level this CPU runs:
-// exp (vs std::exp), exact GELU (vs the std::erf form, <= 1e-6 absolute), one attention head (vs the scalar
-// q.k / softmax / PV reference) and the packed-weight GEMM (vs a double-precision dot of the unpacked
-// weights), over shapes with partial tiles and more than one k-block.
+// exp (vs std::exp), exact GELU (vs the std::erf form, <= 1e-6 absolute) and one attention head (vs the
+// scalar q.k / softmax / PV reference). The packed-weight GEMM has its own file (test_prepacked_gemm.cpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,7 +11,6 @@
 #include "core/error.h"
 #include "kernels/cpu/attention_head.h"
 #include "kernels/cpu/ops.h"
-#include "kernels/cpu/prepacked_gemm.h"
 #include "kernels/cpu/vec_ops.h"
 
 namespace loom {
@@ -180,67 +178,6 @@ TEST(EncoderKernels, CausalAttentionHeadMatchesReference) {
     check_attention(64, 64, 32, 12, 0, -0.0625f);
     check_attention(9, 20, 80, 13, 11, -0.5f);
     check_attention(6, 6, 24, 14, -1, -0.25f);  // bidirectional with ALiBi
-}
-
-Tensor matrix(int64_t rows, int64_t cols, uint32_t seed) {
-    Tensor t = Tensor::zeros(DType::F32, {rows, cols});
-    const std::vector<float> v = random_floats(static_cast<size_t>(rows * cols), seed);
-    std::copy(v.begin(), v.end(), t.mutable_data_as<float>());
-    return t;
-}
-
-// y = x [W1; W2]^T + [b1; b2] (+ y), in double from the unpacked weights.
-void check_prepacked_gemm(int64_t M, int64_t N1, int64_t N2, int64_t K, bool with_bias, bool accumulate) {
-    const Tensor w1 = matrix(N1, K, 11), w2 = matrix(N2, K, 12);
-    const std::vector<float> b1 = with_bias ? random_floats(N1, 13) : std::vector<float>{};
-    const std::vector<float> b2 = with_bias ? random_floats(N2, 14) : std::vector<float>{};
-    const int64_t N = N1 + N2, ldx = K + 3, ldy = N + 2;
-    const std::vector<float> x = random_floats(static_cast<size_t>(M * ldx), 15);
-    const std::vector<float> y0 = random_floats(static_cast<size_t>(M * ldy), 16);
-    std::vector<float> want = y0;
-    for (int64_t m = 0; m < M; ++m)
-        for (int64_t n = 0; n < N; ++n) {
-            const bool first = n < N1;
-            const float* w = (first ? w1 : w2).data_as<float>() + (first ? n : n - N1) * K;
-            double sum = with_bias ? (first ? b1[n] : b2[n - N1]) : 0.0;
-            for (int64_t k = 0; k < K; ++k) sum += static_cast<double>(x[m * ldx + k]) * w[k];
-            want[m * ldy + n] = static_cast<float>(accumulate ? y0[m * ldy + n] + sum : sum);
-        }
-    const PrepackPart parts[] = {{&w1, &b1}, {&w2, &b2}};
-    std::vector<SimdLevel> levels = fast_levels();
-    levels.push_back(SimdLevel::Scalar);
-    for (SimdLevel level : levels) {
-        const PrepackedWeight packed = prepack_weight(parts, level);
-        ASSERT_EQ(packed.n(), N);
-        std::vector<float> got = y0, ref = y0;
-        prepacked_gemm(packed, x.data(), ldx, M, got.data(), ldy, accumulate);
-        prepacked_gemm_reference(packed, x.data(), ldx, M, ref.data(), ldy, accumulate);
-        float worst = 0.0f, worst_ref = 0.0f;
-        for (size_t i = 0; i < got.size(); ++i) {
-            worst = std::max(worst, std::fabs(got[i] - want[i]));
-            worst_ref = std::max(worst_ref, std::fabs(ref[i] - want[i]));
-        }
-        const float tol = 2e-6f * static_cast<float>(K);  // f32 accumulation of K products of |x w| <= 1
-        EXPECT_LE(worst, tol) << simd_level_name(level) << " M=" << M << " N=" << N << " K=" << K;
-        EXPECT_LE(worst_ref, tol) << "reference at " << simd_level_name(level);
-    }
-}
-
-TEST(EncoderKernels, PrepackedGemmMatchesDoubleDot) {
-    check_prepacked_gemm(1, 5, 2, 7, true, false);
-    check_prepacked_gemm(13, 24, 16, 33, true, true);
-    check_prepacked_gemm(50, 64, 32, 64, false, false);
-    check_prepacked_gemm(37, 60, 40, 300, true, true);     // two k-blocks
-    check_prepacked_gemm(100, 130, 10, 520, true, false);  // three k-blocks, two column blocks
-}
-
-TEST(EncoderKernels, PackWeightRejectsMismatchedK) {
-    const Tensor a = matrix(4, 8, 1), b = matrix(4, 9, 2);
-    const PrepackPart parts[] = {{&a, nullptr}, {&b, nullptr}};
-    EXPECT_THROW(prepack_weight(parts), Error);
-    const std::vector<float> bad_bias(3, 0.0f);
-    const PrepackPart biased[] = {{&a, &bad_bias}};
-    EXPECT_THROW(prepack_weight(biased), Error);
 }
 
 }  // namespace

@@ -3,10 +3,12 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "core/error.h"
 #include "core/parallel.h"
 #include "kernels/cpu/prepacked_gemm_kernels.h"
+#include "tensor/dequantize.h"
 
 namespace loom {
 
@@ -38,20 +40,29 @@ struct PrepackedWeightBuilder {
         w.offset_ = (64 - reinterpret_cast<uintptr_t>(w.storage_.data()) % 64) % 64 / sizeof(float);
         float* out = w.storage_.data() + w.offset_;  // [tiles][K][nr]
         w.bias_.assign(static_cast<size_t>(tiles * nr), 0.0f);
+        // Stack row n -> (part, row within it), so tiles can be packed in any order.
+        std::vector<std::pair<const PrepackPart*, int64_t>> source;
+        source.reserve(static_cast<size_t>(w.n_));
         bool any_bias = false;
-        int64_t n = 0;  // global row of the stack
         for (const PrepackPart& p : parts) {
-            const std::vector<float> rows = p.weight->to_f32();  // [rows, K]
-            const int64_t count = p.weight->dim(0);
-            for (int64_t r = 0; r < count; ++r, ++n) {
-                float* tile = out + (n / nr) * K * nr + n % nr;
-                for (int64_t k = 0; k < K; ++k) tile[k * nr] = rows[static_cast<size_t>(r * K + k)];
+            for (int64_t r = 0; r < p.weight->dim(0); ++r) {
                 if (p.bias && !p.bias->empty()) {
-                    w.bias_[static_cast<size_t>(n)] = (*p.bias)[static_cast<size_t>(r)];
+                    w.bias_[source.size()] = (*p.bias)[static_cast<size_t>(r)];
                     any_bias = true;
                 }
+                source.emplace_back(&p, r);
             }
         }
+        parallel_for(tiles, 1, [&](int64_t t0, int64_t t1) {
+            std::vector<float> row(static_cast<size_t>(K));
+            for (int64_t t = t0; t < t1; ++t)
+                for (int64_t n = t * nr; n < std::min(w.n_, (t + 1) * nr); ++n) {
+                    const auto& [part, r] = source[static_cast<size_t>(n)];
+                    dequantize_row(part->weight->dtype(), part->weight->row_ptr(r), row.data(), K);
+                    float* tile = out + t * K * nr + n % nr;  // column n % nr of tile t, stride nr
+                    for (int64_t k = 0; k < K; ++k) tile[k * nr] = row[static_cast<size_t>(k)];
+                }
+        });
         if (!any_bias) w.bias_.clear();
         return w;
     }
@@ -59,6 +70,11 @@ struct PrepackedWeightBuilder {
 
 PrepackedWeight prepack_weight(std::span<const PrepackPart> parts, SimdLevel level) {
     return PrepackedWeightBuilder::build(parts, level);
+}
+
+PrepackedWeight prepack_weight(const Tensor& weight, const std::vector<float>* bias, SimdLevel level) {
+    const PrepackPart part{&weight, bias};
+    return PrepackedWeightBuilder::build(std::span<const PrepackPart>(&part, 1), level);
 }
 
 void prepacked_gemm_reference(const PrepackedWeight& w, const float* x, int64_t ldx, int64_t M, float* y,

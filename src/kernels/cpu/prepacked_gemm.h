@@ -1,5 +1,6 @@
 // f32 GEMM against a weight packed once (at model load) into the microkernel's panel layout, so a call does
-// no weight packing at all: the encoder's linear layers (y = x W^T + b) over all real tokens of a batch.
+// no weight packing at all: the encoder's linear layers (y = x W^T + b) over all real tokens of a batch, and
+// every linear of the encoder-decoder models (batched decoding: M = sentences x beams, from 1 row up).
 //
 //   y[m, n] (+)= sum_k x[m, k] * W[n, k] + bias[n]
 //   W: [N, K] (one or several stacked weights, e.g. Q, K and V as one [3H, H]), any dtype dequantize_row
@@ -49,6 +50,9 @@ struct PrepackPart {
 // Stacks the parts along N and packs them for `level`'s kernel. Throws loom::Error when the parts' K differ,
 // a weight is not a matrix or a bias has the wrong size.
 PrepackedWeight prepack_weight(std::span<const PrepackPart> parts, SimdLevel level = simd_level());
+// One weight W [N, K] (any dtype dequantize_row reads) with its bias [N] (null or empty: none).
+PrepackedWeight prepack_weight(const Tensor& weight, const std::vector<float>* bias = nullptr,
+                               SimdLevel level = simd_level());
 
 // x: [M, K] (row stride ldx), y: [M, N] (row stride ldy). accumulate: y += x W^T + b (a residual already in
 // y).

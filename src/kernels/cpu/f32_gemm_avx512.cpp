@@ -1,11 +1,17 @@
-// AVX-512 f32 GEMM for large M (prefill), every weight dtype: W panels are dequantized to f32 and packed,
-// then a 12 x 32 register tile (24 zmm accumulators) runs two FMAs per broadcast activation.
+// AVX-512 f32 GEMM: a 12 x 32 register tile of y (24 zmm accumulators), two FMAs per broadcast element of x,
+// bias added and partial tiles masked at the store. Serves the decoder's prefill for any weight dtype (W
+// panels dequantized per call) and the weights packed at load (prepacked_gemm.h); loop nest in
+// f32_gemm_driver.h, scalar reference prepacked_gemm_reference / matmul's scalar kernels.
 #include "kernels/cpu/simd_avx512.h"  // first: sets a diagnostic for the intrinsic headers
 
 #include <algorithm>
+#include <array>
+#include <utility>
 
 #include "kernels/cpu/matmul.h"
 #include "kernels/cpu/matmul_kernels.h"
+#include "kernels/cpu/prepacked_gemm.h"
+#include "kernels/cpu/prepacked_gemm_kernels.h"
 #include "kernels/cpu/scratch.h"
 #include "tensor/dequantize.h"
 
@@ -15,20 +21,28 @@ namespace {
 struct Micro {
     static constexpr int MR = 12, NR = 32;
 
-    // c[i, j] (+)= sum_k a[k, i] * b[k, j] for i < m_valid, j < n_valid.   a: [kc][MR], b: [kc][NR]
+    template <int R>
     static void run(const float* a, const float* b, int64_t kc, float* c, int64_t ldc, bool accumulate,
-                    int m_valid, int n_valid) {
-        __m512 acc[MR][2];
-        for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+                    const float* bias, int n_valid) {
+        __m512 acc[R][2];
+        for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
         for (int64_t k = 0; k < kc; ++k) {
             const __m512 b0 = _mm512_load_ps(b + k * NR), b1 = _mm512_load_ps(b + k * NR + 16);
-            for (int i = 0; i < MR; ++i) {
-                const __m512 ai = _mm512_set1_ps(a[k * MR + i]);
+            const float* ak = a + k * MR;
+            for (int i = 0; i < R; ++i) {
+                const __m512 ai = _mm512_set1_ps(ak[i]);
                 acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
                 acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
             }
         }
-        store_tile32(acc, c, ldc, accumulate, m_valid, n_valid);
+        if (bias) {
+            const __m512 bias0 = _mm512_loadu_ps(bias), bias1 = _mm512_loadu_ps(bias + 16);
+            for (int i = 0; i < R; ++i) {
+                acc[i][0] = _mm512_add_ps(acc[i][0], bias0);
+                acc[i][1] = _mm512_add_ps(acc[i][1], bias1);
+            }
+        }
+        store_tile32(acc, c, ldc, accumulate, R, n_valid);
     }
 };
 
@@ -56,13 +70,17 @@ void dequant_segment(const WeightView& w, int64_t n, int64_t k0, int64_t kc, flo
     dequantize_row(w.type, row + k0 / info.block_size * info.block_bytes, out, kc);
 }
 
-#include "kernels/cpu/gemm_driver.h"
+#include "kernels/cpu/f32_gemm_driver.h"
 
 }  // namespace
 
 GemmKernelFn avx512_gemm_kernel(DType type) {
     // Panels are dequantized to f32, so the GEMM covers every type the scalar reference covers.
     return loom::matmul_supports(type) ? gemm_f32 : nullptr;
+}
+
+PrepackedGemmKernel prepacked_gemm_kernel_avx512() {
+    return {Micro::MR, Micro::NR, prepacked_gemm_range};
 }
 
 }  // namespace loom::kernels

@@ -1,12 +1,18 @@
-// AVX2 f32 GEMM for large M (prefill), every weight dtype: W panels dequantized to f32 and packed, then a
-// 6 x 16 register tile (12 ymm accumulators) runs two FMAs per broadcast activation.
+// AVX2 f32 GEMM: a 6 x 16 register tile of y (12 ymm accumulators), two FMAs per broadcast element of x;
+// partial tiles go through a small buffer (AVX2 has no masked store of floats by lane count). Serves the
+// decoder's prefill for any weight dtype and the weights packed at load (prepacked_gemm.h); loop nest in
+// f32_gemm_driver.h.
 #include <immintrin.h>
 
 #include <algorithm>
+#include <array>
+#include <utility>
 
 #include "core/half.h"
 #include "kernels/cpu/matmul.h"
 #include "kernels/cpu/matmul_kernels.h"
+#include "kernels/cpu/prepacked_gemm.h"
+#include "kernels/cpu/prepacked_gemm_kernels.h"
 #include "kernels/cpu/scratch.h"
 #include "tensor/dequantize.h"
 
@@ -16,21 +22,30 @@ namespace {
 struct Micro {
     static constexpr int MR = 6, NR = 16;
 
-    // c[i, j] (+)= sum_k a[k, i] * b[k, j] for i < m_valid, j < n_valid.   a: [kc][MR], b: [kc][NR]
+    template <int R>
     static void run(const float* a, const float* b, int64_t kc, float* c, int64_t ldc, bool accumulate,
-                    int m_valid, int n_valid) {
-        __m256 acc[MR][2];
-        for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+                    const float* bias, int n_valid) {
+        __m256 acc[R][2];
+        for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
         for (int64_t k = 0; k < kc; ++k) {
             const __m256 b0 = _mm256_load_ps(b + k * NR), b1 = _mm256_load_ps(b + k * NR + 8);
-            for (int i = 0; i < MR; ++i) {
+            for (int i = 0; i < R; ++i) {
                 const __m256 ai = _mm256_broadcast_ss(a + k * MR + i);
                 acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
                 acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
             }
         }
-        if (m_valid == MR && n_valid == NR) {
-            for (int i = 0; i < MR; ++i) {
+        if (bias) {
+            alignas(32) float padded[NR] = {};  // bias past n_valid may be past its end
+            std::copy_n(bias, n_valid, padded);
+            const __m256 bias0 = _mm256_load_ps(padded), bias1 = _mm256_load_ps(padded + 8);
+            for (int i = 0; i < R; ++i) {
+                acc[i][0] = _mm256_add_ps(acc[i][0], bias0);
+                acc[i][1] = _mm256_add_ps(acc[i][1], bias1);
+            }
+        }
+        if (n_valid == NR) {
+            for (int i = 0; i < R; ++i) {
                 float* ci = c + i * ldc;
                 if (accumulate) {
                     acc[i][0] = _mm256_add_ps(acc[i][0], _mm256_loadu_ps(ci));
@@ -41,14 +56,13 @@ struct Micro {
             }
             return;
         }
-        alignas(32) float tile[MR][NR];  // edge tile: spill, then copy the valid part
-        for (int i = 0; i < MR; ++i) {
+        alignas(32) float tile[R][NR];  // edge tile: spill, then copy the valid part
+        for (int i = 0; i < R; ++i) {
             _mm256_store_ps(tile[i], acc[i][0]);
             _mm256_store_ps(tile[i] + 8, acc[i][1]);
         }
-        for (int i = 0; i < m_valid; ++i)
-            for (int j = 0; j < n_valid; ++j)
-                c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0.0f) + tile[i][j];
+        for (int i = 0; i < R; ++i)
+            for (int j = 0; j < n_valid; ++j) c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0.0f) + tile[i][j];
     }
 };
 
@@ -75,13 +89,17 @@ void dequant_segment(const WeightView& w, int64_t n, int64_t k0, int64_t kc, flo
     dequantize_row(w.type, row + k0 / info.block_size * info.block_bytes, out, kc);
 }
 
-#include "kernels/cpu/gemm_driver.h"
+#include "kernels/cpu/f32_gemm_driver.h"
 
 }  // namespace
 
 GemmKernelFn avx2_gemm_kernel(DType type) {
     // Panels are dequantized to f32, so the GEMM covers every type the scalar reference covers.
     return loom::matmul_supports(type) ? gemm_f32 : nullptr;
+}
+
+PrepackedGemmKernel prepacked_gemm_kernel_avx2() {
+    return {Micro::MR, Micro::NR, prepacked_gemm_range};
 }
 
 }  // namespace loom::kernels
