@@ -160,12 +160,14 @@ class Client(threading.Thread):
 
     # -- traffic
     def completion(self):
-        self.keepalive("POST", "/v1/completions", {"prompt": "Once upon a time", "max_tokens": self.rng.randint(1, 12)},
-                       expected=(200, 503))
+        self.keepalive("POST", self.rng.choice(["/v1/completions", "/completions"]),
+                       {"prompt": "Once upon a time", "max_tokens": self.rng.randint(1, 12)}, kind="completion",
+                       expected=(200,))
 
     def chat(self):
-        self.keepalive("POST", "/v1/chat/completions",
-                       {"messages": [{"role": "user", "content": "Say hi"}], "max_tokens": 8}, expected=(200, 503))
+        self.keepalive("POST", self.rng.choice(["/v1/chat/completions", "/chat/completions"]),
+                       {"messages": [{"role": "user", "content": "Say hi"}], "max_tokens": 8}, kind="chat",
+                       expected=(200,))
 
     def stream(self, drop=False, slow=False):
         body = json.dumps({"messages": [{"role": "user", "content": "Count to ten"}], "max_tokens": 16,
@@ -198,9 +200,9 @@ class Client(threading.Thread):
                 if status == 200 and b"[DONE]" not in got:
                     status = "stream without [DONE]"
                 s.close()
-            self.stats.record(kind, True, status, (200, 503))
+            self.stats.record(kind, True, status, (200,))
         except OSError as e:
-            self.stats.record(kind, True, type(e).__name__, (200, 503))
+            self.stats.record(kind, True, type(e).__name__, (200,))
 
     def utility(self):
         choice = self.rng.randrange(10)
@@ -222,11 +224,11 @@ class Client(threading.Thread):
             self.keepalive("GET", "/", kind="/ (playground)")
         elif choice == 8:
             # Not loaded by this server: a 400 naming the missing model, still an answer.
-            path = self.rng.choice(["/v1/embeddings", "/v1/translate", "/v1/ner"])
+            path = self.rng.choice(["/v1/embeddings", "/embeddings", "/v1/translate", "/translate", "/v1/ner", "/ner"])
             self.keepalive("POST", path, {"input": "Hello there"}, expected=(200, 400))
         else:
-            self.keepalive("POST", "/v1/attention", {"input": "The cat sat", "layers": "0", "heads": "0"},
-                           expected=(200, 503))
+            self.keepalive("POST", self.rng.choice(["/v1/attention", "/attention"]),
+                           {"input": "The cat sat", "layers": "0", "heads": "0"}, kind="attention")
 
     def bad(self):
         choice = self.rng.randrange(6)
