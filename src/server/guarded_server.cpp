@@ -25,14 +25,10 @@ int whole_ms(double s) {
     return static_cast<int>(s * 1000);
 }
 
-// After refusing a body, how long and how much of the rest is read and dropped before closing.
-constexpr double kMaxLingerS = 10;
-constexpr size_t kMaxLingerBytes = 64u << 20;
-
 }  // namespace
 
 GuardedServer::GuardedServer(HttpLimits limits, ErrorBody error_body)
-    : limits_(limits), error_body_(std::move(error_body)) {
+    : limits_(limits), error_body_(std::move(error_body)), clients_(limits.clients) {
     new_task_queue = [] { return new InlineQueue; };
     workers_ =
         std::make_unique<httplib::ThreadPool>(static_cast<size_t>(std::max(1, limits_.worker_threads)));
@@ -65,7 +61,7 @@ GuardedServer::GuardedServer(HttpLimits limits, ErrorBody error_body)
                 }
             });
         },
-        error_body_);
+        error_body_, &clients_);
 }
 
 GuardedServer::~GuardedServer() {
@@ -88,6 +84,18 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
     auto conn = std::make_unique<HttpConnection>();
     conn->fd = sock;
     conn->describe();
+    conn->client_slot = clients_.open_connection(conn->peer_addr);
+    if (!conn->client_slot) {  // this client holds its most connections already: one non-blocking answer
+        const std::string response = plain_response(
+            429,
+            error_body_(429, "too many connections from this client (at most " +
+                                 std::to_string(limits_.clients.max_connections_per_client) + " at once)"),
+            "Retry-After: 1\r\n");
+        [[maybe_unused]] const ssize_t n =
+            send(sock, response.data(), response.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        log_request("", "", 429);
+        return true;  // conn closes the socket
+    }
     timeval tv{static_cast<time_t>(limits_.write_timeout_s),
                static_cast<suseconds_t>(
                    (limits_.write_timeout_s - static_cast<time_t>(limits_.write_timeout_s)) * 1e6)};
@@ -100,51 +108,10 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
     return true;
 }
 
-bool GuardedServer::read_body(HttpConnection& conn) {
-    BodyDecoder& body = *conn.body;
-    conn.pending.erase(0, body.feed(conn.pending));
-    const SteadyClock::time_point deadline = conn.body_deadline;  // set when the head arrived
-    static thread_local std::string buffer(64u << 10, '\0');
-    while (!body.done() && !body.failed()) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
-        if (left <= 0 || shutting_down_.load()) return false;  // SIGTERM ends a half-sent body at once
-        pollfd p{conn.fd, POLLIN, 0};
-        if (poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 200))) <= 0) continue;
-        const ssize_t n = recv(conn.fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
-        if (n <= 0) {  // the client hung up mid-body
-            conn.close();
-            return false;
-        }
-        const std::string_view got(buffer.data(), static_cast<size_t>(n));
-        const size_t took = body.feed(got);
-        conn.pending.append(got.substr(took));  // the start of a pipelined request
-    }
-    return true;
-}
-
 void GuardedServer::handle(std::unique_ptr<HttpConnection> conn) {
-    begin_request_note();  // the request's time starts once its head is here (its body may follow)
-    const auto answer_and_close = [&](int status, const std::string& message) {
-        if (conn->fd < 0) return;
-        const std::string& target = conn->head.target;
-        log_request(conn->head.method, target.substr(0, target.find('?')), status);
-        conn->send_all(plain_response(status, error_body_(status, message)));
-        // As cpp-httplib did for an oversized Content-Length: let the client finish sending (bounded).
-        const bool stalled = status == 408 || shutting_down_.load();  // nothing more is coming
-        const double linger_s = stalled ? 1.0 : std::min(limits_.body_timeout_s, kMaxLingerS);
-        conn->linger_close(whole_ms(linger_s), kMaxLingerBytes);
-    };
+    begin_request_note();  // the request's time starts once its head and body are here
     const RequestHead& head = conn->head;
-    BodyDecoder& body = *conn->body;
-    if (!read_body(*conn)) {
-        if (shutting_down_.load()) return answer_and_close(503, "the server is shutting down");
-        return answer_and_close(408, "the request body did not arrive within the body timeout of " +
-                                         seconds_text(limits_.body_timeout_s));
-    }
-    if (body.failed()) return answer_and_close(body.error().status, body.error().message);
-
+    BodyDecoder& body = *conn->body;  // complete: the intake read and decoded it
     std::string request = normalized_head(head, body.body().size());
     request += body.body();
     std::string().swap(body.body());

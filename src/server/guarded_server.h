@@ -4,10 +4,10 @@
 // does not limit chunked bodies, limits gzip bodies on their compressed size, reads a non-numeric or
 // conflicting Content-Length as something, and drops pipelined requests (its read buffer lives for one
 // request). So GuardedServer takes each accepted socket away from httplib's thread pool:
-//   accept (httplib's listen loop) -> ConnectionIntake (one poll thread: heads and bodies up to 64 KiB,
-//      deadlines, a cap) -> a worker thread: the rest of a larger body through the same BodyDecoder
-//      (decoded-size limit, body deadline)
-//   -> httplib's process_request on the normalized request held in memory (routing, handlers, responses)
+//   accept (httplib's listen loop; the per-client connection cap) -> ConnectionIntake (one poll thread:
+//      heads and whole bodies, decoded with a limit; deadlines; the per-client rate limit; a cap)
+//   -> a worker thread: httplib's process_request on the normalized request held in memory (routing,
+//   handlers, responses)
 //   -> back to the intake for the next request on the connection (pipelined bytes kept), or closed.
 // Why not a newer cpp-httplib or another server library: see docs/security.md.
 #pragma once
@@ -32,7 +32,8 @@ struct HttpLimits {
     double write_timeout_s = 10;       // one blocked write to a client
     size_t max_pending_connections = 1024;  // held while their head arrives (idle ones included)
     size_t keep_alive_max_requests = 1000;  // then the connection is closed
-    int worker_threads = 8;                 // requests being read (bodies) or handled at once
+    int worker_threads = 8;                 // requests being handled at once
+    ClientLimitsConfig clients;             // per-client rate limit and connection cap (off by default)
 };
 
 class GuardedServer : public httplib::Server {
@@ -50,15 +51,13 @@ class GuardedServer : public httplib::Server {
   private:
     bool process_and_close_socket(socket_t sock) override;  // called by httplib's listen loop per accept
     void handle(std::unique_ptr<HttpConnection> conn);      // on a worker
-    // Reads the rest of a large body into conn.body by its deadline; false on timeout, on shutdown, or when
-    // the client hung up (then the connection is closed already).
-    bool read_body(HttpConnection& conn);
 
     HttpLimits limits_;
     ErrorBody error_body_;
     std::atomic<bool> shutting_down_{false};
     std::atomic<size_t> queued_{0};  // heads waiting for a worker
     bool finished_ = false;
+    ClientLimits clients_;  // before the workers and the intake: their connections release into it
     std::unique_ptr<httplib::ThreadPool> workers_;
     std::unique_ptr<ConnectionIntake> intake_;
 };

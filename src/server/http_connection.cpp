@@ -46,6 +46,8 @@ const char* status_reason(int status) {
             return "Unsupported Media Type";
         case 417:
             return "Expectation Failed";
+        case 429:
+            return "Too Many Requests";
         case 431:
             return "Request Header Fields Too Large";
         case 501:
@@ -81,23 +83,7 @@ void HttpConnection::close() {
     shutdown(fd, SHUT_RDWR);
     ::close(fd);
     fd = -1;
-}
-
-void HttpConnection::linger_close(int ms, size_t max_bytes) {
-    if (fd < 0) return;
-    shutdown(fd, SHUT_WR);
-    const auto until = SteadyClock::now() + std::chrono::milliseconds(ms);
-    char buffer[16384];
-    for (size_t drained = 0; drained < max_bytes;) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(until - SteadyClock::now()).count();
-        pollfd p{fd, POLLIN, 0};
-        if (left <= 0 || poll(&p, 1, static_cast<int>(left)) <= 0) break;
-        const ssize_t n = recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
-        if (n <= 0) break;
-        drained += static_cast<size_t>(n);
-    }
-    close();
+    client_slot.reset();
 }
 
 std::string seconds_text(double seconds) {
@@ -106,9 +92,9 @@ std::string seconds_text(double seconds) {
     return text;
 }
 
-std::string plain_response(int status, const std::string& json_body) {
-    return "HTTP/1.1 " + std::to_string(status) + " " + status_reason(status) +
-           "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+std::string plain_response(int status, const std::string& json_body, const std::string& extra_headers) {
+    return "HTTP/1.1 " + std::to_string(status) + " " + status_reason(status) + "\r\n" + extra_headers +
+           "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " +
            std::to_string(json_body.size()) + "\r\n\r\n" + json_body;
 }
 

@@ -29,6 +29,14 @@ struct HttpConnection {
     RequestHead head;
     std::unique_ptr<BodyDecoder> body;  // null until the head is complete
     SteadyClock::time_point body_deadline;
+    // After an error answer while the client may still be sending its body: the intake reads and drops what
+    // arrives (up to `drain_left` bytes, until `deadline`), so a client that sends its whole body before
+    // reading (most do) reads the answer instead of a reset; then it closes.
+    bool draining = false;
+    size_t drain_left = 0;
+    bool large_body = false;  // holds one of the intake's reservations for a body over its small-body size
+    // Counts this connection against its client's cap (client_limits.h) while it is open.
+    std::shared_ptr<void> client_slot;
 
     HttpConnection() = default;
     HttpConnection(const HttpConnection&) = delete;
@@ -41,18 +49,14 @@ struct HttpConnection {
     bool send_all(std::string_view bytes) const;
     // Closes the socket (after a shutdown so the peer sees the end at once). Idempotent.
     void close();
-    // After an error answer while the client may still be sending its body: stops writing, reads and drops
-    // what arrives until the client closes, for up to `ms` milliseconds or `max_bytes`, then closes. A
-    // client that sends its whole body before reading (most do) then reads the answer instead of a reset.
-    void linger_close(int ms, size_t max_bytes);
 };
 
 // "2.5 s" for messages.
 std::string seconds_text(double seconds);
 
 // A minimal response written by the HTTP layer itself (the request never reached httplib): a JSON error
-// body, "Connection: close".
-std::string plain_response(int status, const std::string& json_body);
+// body, "Connection: close"; `extra_headers`: more lines, each ending in CRLF (e.g. "Retry-After: 5\r\n").
+std::string plain_response(int status, const std::string& json_body, const std::string& extra_headers = "");
 
 // Reads the request from `request` (normalized head + decoded body), writes to the connection's socket.
 class ConnectionStream : public httplib::Stream {

@@ -196,6 +196,8 @@ int run_server(const ServerModel& model, const ServerConfig& given_config,
     limits.max_body_bytes = config.max_body_bytes;
     limits.header_timeout_s = config.header_timeout_s;
     limits.body_timeout_s = config.body_timeout_s;
+    limits.clients.requests_per_minute = static_cast<double>(config.rate_limit_per_minute);
+    limits.clients.max_connections_per_client = config.max_client_connections;
     limits.worker_threads = config.http_threads > 0 ? config.http_threads
                                                     : config.scheduler.n_slots +
                                                           static_cast<int>(config.scheduler.max_queue) + 16;
@@ -203,7 +205,10 @@ int run_server(const ServerModel& model, const ServerConfig& given_config,
         pending_connections_within_fd_limit(config.max_pending_connections, limits.worker_threads);
     GuardedServer svr(limits, [&ctx](int status, const std::string& message) {
         ctx.metrics.requests_errors.fetch_add(1);
-        return json_text(error_body(message, error_type_for_status(status), "", ""));
+        // The HTTP layer's only 429s are the per-client limits (client_limits.h); the queue's is
+        // "queue_full".
+        return json_text(error_body(message, error_type_for_status(status), "",
+                                    status == 429 ? "rate_limit_exceeded" : ""));
     });
     std::optional<AccessPolicy> access;  // needs the bound port (the default Host check names it)
     configure(svr, ctx, access);

@@ -60,6 +60,10 @@ struct ServerConfig {
     double header_timeout_s = 10;
     double body_timeout_s = 60;
     size_t max_pending_connections = 1024;
+    // Per client IP (client_limits.h): requests per minute (a token bucket; 0: unlimited) and connections
+    // open at once (0: unlimited). Off by default: see docs/security.md.
+    size_t rate_limit_per_minute = 0;
+    size_t max_client_connections = 0;
     int http_threads = 0;          // 0: slots + queue + 16
     double shutdown_grace_s = 15;  // on SIGTERM: how long in-flight work may take before it is cancelled
     // Tests only: accept "loom_test_token_delay_ms" in generation requests (a paced stream). run_server turns

@@ -1,6 +1,6 @@
 """HTTP transport limits of `loom serve` (issue 15, items 3, 4, 8): body limits on decoded bytes for chunked and
-gzip bodies, conflicting or non-numeric Content-Length, pipelined requests, slowloris heads and small slow
-bodies (deadlines, no worker held), a body deadline, the cap on connections held while their head arrives, and SIGTERM ending
+gzip bodies, conflicting or non-numeric Content-Length, pipelined requests, slowloris heads and slow small and
+large bodies (deadlines, no worker held), the per-client rate limit and connection cap, a body deadline, the cap on connections held while their head arrives, and SIGTERM ending
 half-sent connections at once. Every wait is bounded; sockets go to 127.0.0.1 only.
 Usage: python3 tests/e2e/serve_http_limits_test.py path/to/loom"""
 import gzip
@@ -295,6 +295,112 @@ def slow_bodies():
             s.close()
 
 
+def slow_large_bodies():
+    """24 connections whose large bodies (500 KB announced, over the intake's 64 KiB small-body size) drip in:
+    the intake reads them too, so they hold none of the 18 HTTP workers, and a normal request beside them is
+    answered at once (before, each held a worker until its body deadline, here 30 s). With --max-body 64 MiB
+    the intake has 16 places for large bodies (256 MiB / 64 MiB): 8 of the slow ones wait unread. Once the
+    slow clients hang up, the places are freed and a large body that arrives whole is served."""
+    big = Server(loom, "-m", default_model(), "--slots", "1", "--max-queue", "1", "--ctx", "256",
+                 "--max-body", str(64 << 20), "--body-timeout", "30")
+    slow = []
+    try:
+        for _ in range(24):
+            s = socket.create_connection((host, big.port), timeout=30)
+            s.sendall((f"POST /tokenize HTTP/1.1\r\nHost: {host}:{big.port}\r\nContent-Type: application/json\r\n"
+                       "Content-Length: 500000\r\n\r\n").encode() + b'{"content": "' + b"a" * 70000)
+            slow.append(s)
+        stop = threading.Event()
+
+        def drip():
+            for _ in range(40):  # at most 20 s
+                if stop.wait(0.5):
+                    return
+                for s in slow:
+                    send_quietly(s, b"a")
+
+        dripper = threading.Thread(target=drip)
+        dripper.start()
+        try:
+            time.sleep(1)
+            start = time.time()
+            code, body = quick_post(big.port, "/tokenize", {"content": "beside slow large bodies"})
+            took = time.time() - start
+            t.check(code == 200 and took < 5, f"a request beside 24 slow 500 KB bodies: {code} in {took:.1f} s")
+        finally:
+            stop.set()
+            dripper.join()
+            for s in slow:
+                s.close()
+        text = "word " * 60000  # 300 KB, sent at once: needs a place, free once the slow ones are gone
+        code, body = quick_post(big.port, "/tokenize", {"content": text}, timeout=20)
+        t.check(code == 200 and len(json.loads(body)["tokens"]) > 1000,
+                f"a 300 KB body after the slow ones hung up: {code} {body[:120]}")
+    finally:
+        for s in slow:
+            s.close()
+        t.check(big.stop() == 0, "the large-body server exits 0 on SIGTERM")
+
+
+def client_limits():
+    """--rate-limit 5: a burst of 5 requests is served and the 6th gets 429 with Retry-After and an OpenAI
+    error object (the window is a minute, the burst takes well under one token's 12 s); /health is not
+    counted. --max-client-connections 3: a 4th connection gets 429 at once, and once one closes another
+    connection is accepted."""
+    limited = Server(loom, "-m", default_model(), "--ctx", "256", "--rate-limit", "5",
+                     "--max-client-connections", "3")
+    try:
+        codes = [quick_post(limited.port, "/tokenize", {"content": f"burst {i}"})[0] for i in range(5)]
+        t.check(codes == [200] * 5, f"a burst of 5 with --rate-limit 5: {codes}")
+        s = socket.create_connection((host, limited.port), timeout=15)
+        s.settimeout(15)
+        data = json.dumps({"content": "one too many"}).encode()
+        s.sendall((f"POST /tokenize HTTP/1.1\r\nHost: {host}:{limited.port}\r\nContent-Type: application/json\r\n"
+                   f"Content-Length: {len(data)}\r\n\r\n").encode() + data)
+        raw = b""
+        while b"\r\n\r\n" not in raw:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            raw += chunk
+        status, text, _ = read_response_with(s, raw)
+        s.close()
+        head = raw.split(b"\r\n\r\n")[0].decode(errors="replace").lower()
+        retry = [ln.split(":", 1)[1].strip() for ln in head.split("\r\n") if ln.startswith("retry-after:")]
+        ok_json = False
+        try:
+            err = json.loads(text)["error"]
+            ok_json = err["type"] == "rate_limit_error" and "rate limit" in err["message"]
+        except (ValueError, KeyError, TypeError):
+            pass
+        t.check(status == 429 and retry and 1 <= int(retry[0]) <= 12 and ok_json,
+                f"the 6th request: {status}, Retry-After {retry}, {text[:200]}")
+        t.check(limited.get("/health")[0] == 200, "/health is not rate-limited")
+        # The connection cap (health probes only, which take no token).
+        held = [socket.create_connection((host, limited.port), timeout=15) for _ in range(3)]
+        fourth = socket.create_connection((host, limited.port), timeout=15)
+        fourth.settimeout(15)
+        status, text, _ = read_response(fourth)
+        fourth.close()
+        t.check(status == 429 and "too many connections" in text, f"a 4th connection with a cap of 3: {status} {text[:200]}")
+        held.pop().close()
+        served = None
+        for _ in range(50):  # the server notices the close within a poll round; 10 s at most
+            s = socket.create_connection((host, limited.port), timeout=15)
+            s.settimeout(15)
+            s.sendall(f"GET /health HTTP/1.1\r\nHost: {host}:{limited.port}\r\nConnection: close\r\n\r\n".encode())
+            served, _, _ = read_response(s)
+            s.close()
+            if served == 200:
+                break
+            time.sleep(0.2)
+        t.check(served == 200, f"a connection after one of the 3 closed: {served}")
+        for s in held:
+            s.close()
+    finally:
+        t.check(limited.stop() == 0, "the rate-limited server exits 0 on SIGTERM")
+
+
 def body_deadline():
     s = connect()
     s.sendall(request_head(extra="Content-Length: 100\r\n\r\n") + b'{"content":')
@@ -342,7 +448,8 @@ def sigterm_with_half_sent_heads():
 
 for name, fn in [("chunked bodies", chunked_bodies), ("gzip bodies", gzip_bodies),
                  ("Expect: 100-continue", expect_continue), ("Content-Length checks", content_length_checks), ("pipelined requests", pipelined),
-                 ("slowloris", slowloris), ("slow bodies", slow_bodies), ("body deadline", body_deadline),
+                 ("slowloris", slowloris), ("slow bodies", slow_bodies), ("slow large bodies", slow_large_bodies),
+                 ("per-client limits", client_limits), ("body deadline", body_deadline),
                  ("SIGTERM with half-sent heads", sigterm_with_half_sent_heads)]:
     t.run(name, fn)
 t.check(server.get("/health")[0] == 200, "/health at the end")

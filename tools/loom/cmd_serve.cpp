@@ -161,6 +161,15 @@ CommandRegistrar serve_registrar(
                         "connections held while their headers arrive; beyond, the oldest is closed")
              ->capture_default_str()
              ->check(whole_number(1, 1 << 20));
+         app.add_option("--rate-limit", o->config.rate_limit_per_minute,
+                        "requests per minute from one client IP, as a burst-tolerant bucket (else 429; 0: no "
+                        "limit)")
+             ->capture_default_str()
+             ->check(whole_number(0, 1 << 30));
+         app.add_option("--max-client-connections", o->config.max_client_connections,
+                        "connections one client IP may hold open at once (else 429; 0: no limit)")
+             ->capture_default_str()
+             ->check(whole_number(0, 1 << 20));
          app.add_option("--shutdown-grace", o->config.shutdown_grace_s,
                         "seconds in-flight work may take after SIGTERM before it is cancelled")
              ->capture_default_str()
