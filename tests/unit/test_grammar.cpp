@@ -3,6 +3,8 @@
 // (every token's bytes tried against the grammar) on real vocabularies.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 
@@ -142,6 +144,30 @@ TEST(JsonGrammar, AcceptsJsonAndRefusesTheRest) {
     for (const char* bad : {"{", "{'a': 1}", "[1,]", "01", "\"tab\there\"", "tru", "{\"a\" 1}", "[1 2]",
                             "\"\\x\"", "+1", "{}}"})
         EXPECT_FALSE(matches(g, bad)) << bad;
+}
+
+// A fuzzed JSON grammar with bounded repetitions side by side ("ws ::= [ \t\n]{0,20}", "[0-9]{0,95}") whose
+// parse stacks multiply with nesting: 13,792 stacks (10 ms a byte, 12.6 s in the sanitizer build) before the
+// matcher bounded its parse positions. It must now stop with the "too ambiguous" error, early.
+TEST(GrammarMatcher, AmbiguityExplosionIsRefusedNotGroundThrough) {
+    std::ifstream file("tests/fuzz/corpus/fuzz_grammar/ambiguous_bounded_repetitions", std::ios::binary);
+    ASSERT_TRUE(file) << "run from the repository root";
+    const std::string input((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    const size_t split = input.find('\0');  // "G<grammar>\0<text>", the fuzz target's format
+    ASSERT_NE(split, std::string::npos);
+    const Grammar g = parse_gbnf(input.substr(1, split - 1));
+    GrammarMatcher m(g);
+    size_t fed = 0;
+    try {
+        for (const char c : input.substr(split + 1)) {
+            if (!m.accept_byte(static_cast<uint8_t>(c))) break;
+            ++fed;
+        }
+        FAIL() << "the text was matched to byte " << fed << " without the ambiguity limit";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("too ambiguous"), std::string::npos) << e.what();
+        EXPECT_LT(fed, 480u);  // it grew past 65,536 positions at byte 325
+    }
 }
 
 // The mask from the trie walk equals trying every token's bytes on its own, for states reached by random

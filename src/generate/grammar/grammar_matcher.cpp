@@ -11,7 +11,11 @@ namespace loom::grammar {
 
 namespace {
 
-constexpr size_t kMaxStacks = 20000;  // a grammar this ambiguous is refused rather than slowing decode down
+// A grammar this ambiguous is refused rather than slowing decode down: a step costs time in proportion to the
+// parse positions of all its stacks (a JSON grammar keeps a few dozen stacks of depth <= its nesting; a fuzzed
+// one with two adjacent bounded repetitions kept 13,792 stacks, 10 ms a byte).
+constexpr size_t kMaxStacks = 20000;
+constexpr size_t kMaxParsePositions = 65536;
 constexpr int kMaxExpansionDepth = 4096;
 
 uint32_t rule_of(uint64_t p) { return static_cast<uint32_t>(p >> 32); }
@@ -46,8 +50,9 @@ std::optional<char32_t> utf8_decode_sequence(std::string_view sequence) {
 }
 
 GrammarMatcher::GrammarMatcher(const Grammar& grammar) : grammar_(&grammar) {
+    size_t positions = 0;
     for (size_t a = 0; a < grammar.rules.at(grammar.root).alternatives.size(); ++a)
-        expand({make_position(grammar.root, static_cast<uint32_t>(a), 0)}, stacks_, 0);
+        expand({make_position(grammar.root, static_cast<uint32_t>(a), 0)}, stacks_, positions, 0);
     normalize(stacks_);
 }
 
@@ -55,13 +60,16 @@ const Element& GrammarMatcher::element_at(Position p) const {
     return grammar_->rules[rule_of(p)].alternatives[alt_of(p)][index_of(p)];
 }
 
-void GrammarMatcher::expand(Stack stack, std::vector<Stack>& out, int depth) const {
+void GrammarMatcher::expand(Stack stack, std::vector<Stack>& out, size_t& positions, int depth) const {
     if (depth > kMaxExpansionDepth) throw Error("grammar: nesting too deep while matching (over 4096 rules)");
     while (true) {
         if (stack.empty()) {
             out.push_back(std::move(stack));
             return;
         }
+        if (positions + stack.size() > kMaxParsePositions)
+            throw Error("grammar: too ambiguous (over " + std::to_string(kMaxParsePositions) +
+                        " parse positions at once); simplify the grammar");
         const Position top = stack.back();
         const Sequence& seq = grammar_->rules[rule_of(top)].alternatives[alt_of(top)];
         if (index_of(top) >= seq.size()) {  // this sequence is done: continue with its caller
@@ -70,6 +78,7 @@ void GrammarMatcher::expand(Stack stack, std::vector<Stack>& out, int depth) con
         }
         const Element& e = seq[index_of(top)];
         if (e.kind == Element::Kind::Chars) {
+            positions += stack.size();
             out.push_back(std::move(stack));
             return;
         }
@@ -80,9 +89,10 @@ void GrammarMatcher::expand(Stack stack, std::vector<Stack>& out, int depth) con
         for (size_t a = 0; a < alternatives.size(); ++a) {
             Stack next = stack;
             next.push_back(make_position(e.rule, static_cast<uint32_t>(a), 0));
-            expand(std::move(next), out, depth + 1);
+            expand(std::move(next), out, positions, depth + 1);
             if (out.size() > kMaxStacks)
-                throw Error("grammar: too ambiguous (over 20000 parse states at once); simplify the grammar");
+                throw Error("grammar: too ambiguous (over " + std::to_string(kMaxStacks) +
+                            " parse states at once); simplify the grammar");
         }
         return;
     }
@@ -95,11 +105,12 @@ void GrammarMatcher::normalize(std::vector<Stack>& stacks) {
 
 bool GrammarMatcher::advance(char32_t c) {
     std::vector<Stack> next;
+    size_t positions = 0;
     for (const Stack& s : stacks_) {
         if (s.empty() || !element_at(s.back()).matches(c)) continue;
         Stack moved = s;
         moved.back() += 1;  // next element of the same sequence
-        expand(std::move(moved), next, 0);
+        expand(std::move(moved), next, positions, 0);
     }
     if (next.empty()) return false;
     normalize(next);

@@ -59,7 +59,9 @@ class GrammarMatcher {
     std::string pending_;        // bytes of a UTF-8 character not yet complete
 
     const Element& element_at(Position p) const;
-    void expand(Stack stack, std::vector<Stack>& out, int depth) const;
+    // Follows rule references until every stack's top is a Chars element (or it is finished), appending to `out`
+    // and counting the positions appended in `positions`; throws loom::Error past the ambiguity limits.
+    void expand(Stack stack, std::vector<Stack>& out, size_t& positions, int depth) const;
     bool advance(char32_t c);
     static void normalize(std::vector<Stack>& stacks);
 };
