@@ -22,15 +22,15 @@ namespace {
 struct Micro {
     static constexpr int MR = 6, NR = 16;
 
-    template <int R>
-    static void run(const float* a, const float* b, int64_t kc, float* c, int64_t ldc, bool accumulate,
-                    const float* bias, int n_valid) {
+    template <int R, bool kDirect>
+    static void run(const float* a, int64_t lda, const float* b, int64_t kc, float* c, int64_t ldc,
+                    bool accumulate, const float* bias, int n_valid) {
         __m256 acc[R][2];
         for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
         for (int64_t k = 0; k < kc; ++k) {
             const __m256 b0 = _mm256_load_ps(b + k * NR), b1 = _mm256_load_ps(b + k * NR + 8);
             for (int i = 0; i < R; ++i) {
-                const __m256 ai = _mm256_broadcast_ss(a + k * MR + i);
+                const __m256 ai = _mm256_broadcast_ss(kDirect ? a + i * lda + k : a + k * MR + i);
                 acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
                 acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
             }

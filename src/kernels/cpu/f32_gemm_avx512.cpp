@@ -21,16 +21,21 @@ namespace {
 struct Micro {
     static constexpr int MR = 12, NR = 32;
 
-    template <int R>
-    static void run(const float* a, const float* b, int64_t kc, float* c, int64_t ldc, bool accumulate,
-                    const float* bias, int n_valid) {
+    template <int R, bool kDirect>
+    static void run(const float* a, int64_t lda, const float* b, int64_t kc, float* c, int64_t ldc,
+                    bool accumulate, const float* bias, int n_valid) {
         __m512 acc[R][2];
         for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
         for (int64_t k = 0; k < kc; ++k) {
+            if constexpr (kDirect) {
+                // Few rows of x (batched decoding): the weight streams from memory with little work per byte
+                // to hide it behind; ask for it 16 k (2 KB) ahead (Marian decoding at M = 16: 10 % faster).
+                _mm_prefetch(reinterpret_cast<const char*>(b + (k + 16) * NR), _MM_HINT_T0);
+                _mm_prefetch(reinterpret_cast<const char*>(b + (k + 16) * NR + 16), _MM_HINT_T0);
+            }
             const __m512 b0 = _mm512_load_ps(b + k * NR), b1 = _mm512_load_ps(b + k * NR + 16);
-            const float* ak = a + k * MR;
             for (int i = 0; i < R; ++i) {
-                const __m512 ai = _mm512_set1_ps(ak[i]);
+                const __m512 ai = _mm512_set1_ps(kDirect ? a[i * lda + k] : a[k * MR + i]);
                 acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
                 acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
             }

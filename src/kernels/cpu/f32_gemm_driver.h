@@ -6,10 +6,12 @@
 //   y[m, n] (+)= sum_k x[m, k] * W[n, k] (+ bias[n])
 //
 // Requires in scope:
-//   struct Micro { static constexpr int MR, NR; template <int R> static void run(const float* a, const
-//   float* b, int64_t kc, float* c, int64_t ldc, bool accumulate, const float* bias, int n_valid); }
-//     c[i, j] (+)= sum_k a[k * MR + i] * b[k * NR + j] (+ bias[j]) for i < R, j < n_valid;
-//     a: [kc][MR] (a sliver of packed x), b: [kc][NR] (one weight tile), bias: [NR] or null.
+//   struct Micro { static constexpr int MR, NR; template <int R, bool kDirect> static void run(const float*
+//   a, int64_t lda, const float* b, int64_t kc, float* c, int64_t ldc, bool accumulate, const float* bias,
+//   int n_valid); }
+//     c[i, j] (+)= sum_k a(i, k) * b[k * NR + j] (+ bias[j]) for i < R, j < n_valid, where a(i, k) is
+//     a[k * MR + i] (a sliver of packed x, [kc][MR]) or, kDirect, a[i * lda + k] (rows of x where they lie);
+//     b: [kc][NR] (one weight tile), bias: [NR] or null.
 //   void dequant_segment(const WeightView&, int64_t n, int64_t k0, int64_t kc, float* out)
 //     W row n, elements [k0, k0 + kc), as f32.
 //
@@ -17,21 +19,26 @@
 // of kNC rows x kKC columns (128 x 256 floats, 128 KiB, held in L2) laid out as tiles [kc][NR]: packed at
 // load, or dequantized into a per-thread buffer by gemm_f32. Every sliver of x passes over the block, so W
 // is read from memory once per call. A last sliver of R < MR rows runs the R-row microkernel: small M
-// (M = 1, or sentences x beams) costs R rows of FMAs, not MR.
+// (M = 1, or sentences x beams) costs R rows of FMAs, not MR. Packed weights with few rows of x
+// (kDirectMaxRows: batched decoding) skip packing x and broadcast from its rows where they lie: the copy
+// cost ~5 % of an encoder-decoder step at M = 16.
 
 // (The including file includes <algorithm>, <array> and <utility> before its namespace.)
 
 constexpr int64_t kKC = 256;  // a multiple of every block size, so dequantized segments start on blocks
 constexpr int64_t kNC = 128;
 
-using MicroFn = void (*)(const float*, const float*, int64_t, float*, int64_t, bool, const float*, int);
+using MicroFn = void (*)(const float*, int64_t, const float*, int64_t, float*, int64_t, bool, const float*, int);
 
-template <size_t... Rows>
+template <bool kDirect, size_t... Rows>
 constexpr std::array<MicroFn, sizeof...(Rows)> micro_by_rows(std::index_sequence<Rows...>) {
-    return {&Micro::template run<static_cast<int>(Rows) + 1>...};
+    return {&Micro::template run<static_cast<int>(Rows) + 1, kDirect>...};
 }
-// kMicro[r - 1]: the microkernel for r rows of x.
-constexpr std::array<MicroFn, Micro::MR> kMicro = micro_by_rows(std::make_index_sequence<Micro::MR>{});
+// kMicro[d][r - 1]: the microkernel for r rows of x, packed (d = 0) or read where they lie (d = 1).
+constexpr std::array<std::array<MicroFn, Micro::MR>, 2> kMicro = {
+    micro_by_rows<false>(std::make_index_sequence<Micro::MR>{}),
+    micro_by_rows<true>(std::make_index_sequence<Micro::MR>{})};
+constexpr int64_t kDirectMaxRows = 32;
 
 // x rows [0, M) -> slivers [M/MR][K][MR], zero rows past M.
 inline void pack_x_slivers(const float* x, int64_t ldx, int64_t M, int64_t K, float* packed) {
@@ -49,18 +56,19 @@ inline void pack_x_slivers(const float* x, int64_t ldx, int64_t M, int64_t K, fl
     }
 }
 
-// y[0..M, 0..cols) (+)= the packed slivers' columns [k0, k0 + kc) times one block of W tiles: tile j is
-// [kc][NR] at tiles + j * tile_stride and covers y columns [j * NR, j * NR + NR); bias: [cols] or null.
-inline void multiply_block(const float* xp, int64_t K, int64_t M, int64_t k0, int64_t kc, const float* tiles,
-                           int64_t tile_stride, int64_t cols, float* y, int64_t ldy, bool accumulate,
-                           const float* bias) {
+// y[0..M, 0..cols) (+)= x's columns [k0, k0 + kc) times one block of W tiles: tile j is [kc][NR] at
+// tiles + j * tile_stride and covers y columns [j * NR, j * NR + NR); bias: [cols] or null. x is the packed
+// slivers xp ([M/MR][K][MR]), or, when xp is null, the rows at x (stride ldx).
+inline void multiply_block(const float* xp, const float* x, int64_t ldx, int64_t K, int64_t M, int64_t k0,
+                           int64_t kc, const float* tiles, int64_t tile_stride, int64_t cols, float* y,
+                           int64_t ldy, bool accumulate, const float* bias) {
     constexpr int MR = Micro::MR, NR = Micro::NR;
     for (int64_t ms = 0; ms < M; ms += MR) {
-        const float* a = xp + ms * K + k0 * MR;
-        const MicroFn micro = kMicro[static_cast<size_t>(std::min<int64_t>(MR, M - ms) - 1)];
+        const float* a = xp ? xp + ms * K + k0 * MR : x + ms * ldx + k0;
+        const MicroFn micro = kMicro[xp ? 0 : 1][static_cast<size_t>(std::min<int64_t>(MR, M - ms) - 1)];
         for (int64_t j = 0; j * NR < cols; ++j) {
             const int n_valid = static_cast<int>(std::min<int64_t>(NR, cols - j * NR));
-            micro(a, tiles + j * tile_stride, kc, y + ms * ldy + j * NR, ldy, accumulate,
+            micro(a, ldx, tiles + j * tile_stride, kc, y + ms * ldy + j * NR, ldy, accumulate,
                   bias ? bias + j * NR : nullptr, n_valid);
         }
     }
@@ -100,7 +108,7 @@ void gemm_f32(const WeightView& w, const float* x, int64_t ldx, int64_t M, float
         for (int64_t k0 = 0; k0 < K; k0 += kKC) {
             const int64_t kc = std::min(kKC, K - k0);
             pack_w(w, nb, rows, k0, kc, wp, row_buf);
-            multiply_block(xp, K, M, k0, kc, wp, kc * NR, rows, y + nb, ldy, k0 > 0, nullptr);
+            multiply_block(xp, x, ldx, K, M, k0, kc, wp, kc * NR, rows, y + nb, ldy, k0 > 0, nullptr);
         }
     }
 }
@@ -112,16 +120,18 @@ void prepacked_gemm_range(const PrepackedWeight& w, const float* x, int64_t ldx,
     constexpr int64_t kTilesPerBlock = kNC / NR;
     const int64_t K = w.k(), N = w.n(), M = m1 - m0;
     if (M <= 0 || t1 <= t0) return;
-    const int64_t m_padded = (M + MR - 1) / MR * MR;
-    float* xp = thread_scratch_floats<7>(static_cast<size_t>(m_padded * K));  // [M/MR][K][MR]
-    pack_x_slivers(x + m0 * ldx, ldx, M, K, xp);
+    float* xp = nullptr;  // [M/MR][K][MR], or null: x read where it lies
+    if (M > kDirectMaxRows) {
+        xp = thread_scratch_floats<7>(static_cast<size_t>((M + MR - 1) / MR * MR * K));
+        pack_x_slivers(x + m0 * ldx, ldx, M, K, xp);
+    }
     for (int64_t tb = t0; tb < t1; tb += kTilesPerBlock) {
         const int64_t te = std::min(t1, tb + kTilesPerBlock);
         const int64_t cols = std::min(N, te * NR) - tb * NR;
         for (int64_t k0 = 0; k0 < K; k0 += kKC) {
             const int64_t kc = std::min(kKC, K - k0);
             const bool last = k0 + kc == K;
-            multiply_block(xp, K, M, k0, kc, w.panels() + (tb * K + k0) * NR, K * NR, cols,
+            multiply_block(xp, x + m0 * ldx, ldx, K, M, k0, kc, w.panels() + (tb * K + k0) * NR, K * NR, cols,
                            y + m0 * ldy + tb * NR, ldy, accumulate || k0 > 0,
                            last && w.bias() ? w.bias() + tb * NR : nullptr);
         }
