@@ -101,10 +101,11 @@ inline float dot_row_streaming(const uint8_t* row, const float* x, int64_t K) {
 
 // Decoding (M = 1) rows shorter than this read faster one after the other (W is then one sequential stream
 // the hardware prefetcher follows) than 8 at a time (8 short streams, each ending before the prefetcher has
-// ramped up); longer rows the other way round. Measured with a read-only matvec of 256 MB, 1 and 2 threads,
-// GB/s one row at a time / 8 rows a pass: F16 K=768 (1.5 KB rows) 14.7 / 9.2 and 23.0 / 16.5; F16 K=3072
-// 14.2 / 17.5 and 20.0 / 25.7; F32 K=768 (3 KB) 14.6 / 17.1 and 18.1 / 18.7.
-constexpr uint64_t kStreamingRowBytes = 2048;
+// ramped up); longer rows the other way round. scripts/bench/matvec_stream_order.cpp, quiet machine, one
+// thread, GB/s one row at a time / 8 rows a pass: F32 K=576 (2.3 KB rows) 21.1 / 16.9, K=768 21.4 / 20.4,
+// K=1536 (6 KB) 22.5 / 23.9, K=3072 19.2 / 25.2; F16 K=768 (1.5 KB) 18.0 / 11.5, K=1536 21.1 / 18.9, K=3072
+// (6 KB) 20.1 / 21.4. Two threads, K=768: F32 34.3 / 33.0, F16 31.6 / 22.3.
+constexpr uint64_t kStreamingRowBytes = 4096;
 
 template <DType T>
 void float_rows(const WeightView& w, const ActView& x, int64_t M, float* y, int64_t ldy, int64_t n0,
@@ -117,8 +118,8 @@ void float_rows(const WeightView& w, const ActView& x, int64_t M, float* y, int6
         return;
     }
     if (M == 1) {
-        // Decoding long rows: 8 rows per pass keep more lines in flight per instruction window than 4 (F32
-        // K=768 at one thread: 17.1 GB/s against 12.4 for 4 rows with the next rows prefetched).
+        // Decoding long rows: 8 rows per pass keep more lines in flight than 4 (F32 K=3072, one thread:
+        // 25.2 GB/s against 20.1).
         constexpr int R8 = 8;
         for (; n + R8 <= n1; n += R8) {
             const uint8_t* rows[R8];
