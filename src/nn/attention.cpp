@@ -63,6 +63,31 @@ void causal_attention(float* out, int64_t ld_out, const float* q, int64_t ld_q, 
         blocked_causal_attention(out, ld_out, q, ld_q, cache, layer, pos0, n_tokens, p);
         return;
     }
+    if (!hooked && simd_level() == SimdLevel::Avx512) {
+        // Decoding: one query row per (token, head), K and V read where they lie in the cache
+        // (kernels/cpu/attention_head.h, n_q = 1).
+        parallel_for(n_tokens * p.n_head, 2, [&](int64_t begin, int64_t end) {
+            for (int64_t item = begin; item < end; ++item) {
+                const int64_t t = item / p.n_head, h = item % p.n_head;
+                AttentionHead a;
+                a.q = q + t * ld_q + h * d;
+                a.k = cache.keys(layer, h / group);
+                a.v = cache.values(layer, h / group);
+                a.out = out + t * ld_out + h * d;
+                a.ldq = ld_q;
+                a.ldk = a.ldv = d;
+                a.ldo = ld_out;
+                a.n_q = 1;
+                a.n_k = pos0 + t + 1;
+                a.d = d;
+                a.scale = p.scale;
+                a.causal_offset = pos0 + t;
+                a.alibi_slope = p.alibi_slopes ? p.alibi_slopes[h] : 0.0f;
+                attention_head(SimdLevel::Avx512, a);
+            }
+        });
+        return;
+    }
     // One work item per (query token, head); each needs a scores row of up to pos0 + n_tokens entries.
     parallel_for(n_tokens * p.n_head, 4, [&](int64_t begin, int64_t end) {
         std::vector<float> scores(static_cast<size_t>(pos0 + n_tokens));  // [n_keys]

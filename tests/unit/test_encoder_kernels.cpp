@@ -180,5 +180,18 @@ TEST(EncoderKernels, CausalAttentionHeadMatchesReference) {
     check_attention(6, 6, 24, 14, -1, -0.25f);  // bidirectional with ALiBi
 }
 
+// Decoding: one query (the AVX-512 variant reads K in place, 4 keys at a time, instead of transposing it):
+// key counts around multiples of 4 and 16, head sizes not a multiple of 16 or above 64, a causal offset
+// short of the last key, ALiBi, and no mask.
+TEST(EncoderKernels, OneQueryAttentionMatchesReference) {
+    check_attention(1, 37, 64, 15, 36);
+    check_attention(1, 4, 64, 16, 3);
+    check_attention(1, 3, 24, 17, 2);
+    check_attention(1, 200, 128, 18, 199, -0.125f);
+    check_attention(1, 40, 80, 19, 20);
+    check_attention(1, 17, 72, 20, -1);
+    check_attention(1, 513, 256, 21, 512);
+}
+
 }  // namespace
 }  // namespace loom

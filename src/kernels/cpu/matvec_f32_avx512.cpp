@@ -42,21 +42,6 @@ inline void dot_rows(const uint8_t* const* rows, const float* x, int64_t K, floa
     for (int r = 0; r < R; ++r) out[r] = hsum512(acc[r]);
 }
 
-// [sum a, sum b, sum c, sum d]: four horizontal sums sharing their shuffles.
-inline __m128 hsum4_512(__m512 a, __m512 b, __m512 c, __m512 d) {
-    const __m512 ab =
-        _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));  // per lane [a b a b]
-    const __m512 cd =
-        _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));  // per lane [c d c d]
-    const __m512 abcd =
-        _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(ab), _mm512_castps_pd(cd))),
-                      _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(ab),
-                                                          _mm512_castps_pd(cd))));  // per lane [a b c d]
-    const __m256 half = _mm256_add_ps(_mm512_castps512_ps256(abcd),
-                                      _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(abcd), 1)));
-    return _mm_add_ps(_mm256_castps256_ps128(half), _mm256_extractf128_ps(half, 1));
-}
-
 // y[i * ldy + j] = dot(xs[i], rows[j]) for an RM x 4 tile: per 16 k, RM + 4 loads feed 4 * RM FMAs, so at
 // moderate M (batched decoding) W is read in place, with no packing, near the FMA rate.
 //
