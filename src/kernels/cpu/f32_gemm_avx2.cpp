@@ -89,6 +89,13 @@ void dequant_segment(const WeightView& w, int64_t n, int64_t k0, int64_t kc, flo
     dequantize_row(w.type, row + k0 / info.block_size * info.block_bytes, out, kc);
 }
 
+// NR rows [NR][ld] -> tile [kc][NR].
+void rows_to_tile(const float* rows, int64_t ld, int64_t kc, float* tile) {
+    constexpr int NR = Micro::NR;
+    for (int j = 0; j < NR; ++j)
+        for (int64_t k = 0; k < kc; ++k) tile[k * NR + j] = rows[j * ld + k];
+}
+
 #include "kernels/cpu/f32_gemm_driver.h"
 
 }  // namespace

@@ -75,6 +75,23 @@ void dequant_segment(const WeightView& w, int64_t n, int64_t k0, int64_t kc, flo
     dequantize_row(w.type, row + k0 / info.block_size * info.block_bytes, out, kc);
 }
 
+// NR rows [NR][ld] -> tile [kc][NR], 16 rows x 16 columns at a time transposed in registers (a scalar
+// transposing copy cost as much as the FMAs at M = 128).
+void rows_to_tile(const float* rows, int64_t ld, int64_t kc, float* tile) {
+    constexpr int NR = Micro::NR;
+    for (int64_t k = 0; k < kc; k += 16) {
+        const int steps = static_cast<int>(std::min<int64_t>(16, kc - k));
+        const auto mask = static_cast<__mmask16>((1u << steps) - 1);
+        for (int h = 0; h < NR / 16; ++h) {
+            __m512i v[16];
+            for (int j = 0; j < 16; ++j)
+                v[j] = _mm512_castps_si512(_mm512_maskz_loadu_ps(mask, rows + (16 * h + j) * ld + k));
+            transpose16x16_epi32(v);
+            for (int s = 0; s < steps; ++s) _mm512_store_ps(tile + (k + s) * NR + 16 * h, _mm512_castsi512_ps(v[s]));
+        }
+    }
+}
+
 #include "kernels/cpu/f32_gemm_driver.h"
 
 }  // namespace

@@ -68,6 +68,32 @@ inline int hsum512_epi32(__m512i v) {
     return _mm_cvtsi128_si32(s);
 }
 
+// r[j] lane s -> r[s] lane j, for 16 rows of 16 32-bit lanes: 4 x 4 transposes inside each 128-bit lane
+// (unpack epi32, epi64), then a 4 x 4 transpose of the 128-bit lanes (shuffle_i32x4).
+inline void transpose16x16_epi32(__m512i (&r)[16]) {
+    __m512i t[16];
+    for (int j = 0; j < 16; j += 2) {
+        t[j] = _mm512_unpacklo_epi32(r[j], r[j + 1]);
+        t[j + 1] = _mm512_unpackhi_epi32(r[j], r[j + 1]);
+    }
+    for (int j = 0; j < 16; j += 4) {  // u[j + c] lane L: column 4L + c of rows j..j+3
+        r[j] = _mm512_unpacklo_epi64(t[j], t[j + 2]);
+        r[j + 1] = _mm512_unpackhi_epi64(t[j], t[j + 2]);
+        r[j + 2] = _mm512_unpacklo_epi64(t[j + 1], t[j + 3]);
+        r[j + 3] = _mm512_unpackhi_epi64(t[j + 1], t[j + 3]);
+    }
+    for (int c = 0; c < 4; ++c) {
+        const __m512i p0 = _mm512_shuffle_i32x4(r[c], r[4 + c], 0x44), p1 = _mm512_shuffle_i32x4(r[c], r[4 + c], 0xEE);
+        const __m512i p2 = _mm512_shuffle_i32x4(r[8 + c], r[12 + c], 0x44);
+        const __m512i p3 = _mm512_shuffle_i32x4(r[8 + c], r[12 + c], 0xEE);
+        t[c] = _mm512_shuffle_i32x4(p0, p2, 0x88);       // column c
+        t[4 + c] = _mm512_shuffle_i32x4(p0, p2, 0xDD);   // column 4 + c
+        t[8 + c] = _mm512_shuffle_i32x4(p1, p3, 0x88);   // column 8 + c
+        t[12 + c] = _mm512_shuffle_i32x4(p1, p3, 0xDD);  // column 12 + c
+    }
+    for (int j = 0; j < 16; ++j) r[j] = t[j];
+}
+
 // Writes (or, with `accumulate`, adds into) a register tile of R rows x 32 columns of a row-major C: rows past
 // m_valid and columns past n_valid are left untouched. Shared by the f32 and int8 GEMM microkernels.
 template <int R>
