@@ -122,7 +122,7 @@ TEST(EncoderKernels, LayerNormRowsMatchReference) {
 }
 
 void check_attention(int64_t n_q, int64_t n_k, int64_t d, uint32_t seed, int64_t causal_offset = -1,
-                     float alibi_slope = 0.0f) {
+                     float alibi_slope = 0.0f, bool same_position = false) {
     const int64_t ld = 3 * d + 5;  // rows wider than one head, as in a fused QKV matrix
     const std::vector<float> qkv = random_floats(static_cast<size_t>(std::max(n_q, n_k) * ld), seed, -2, 2);
     AttentionHead h;
@@ -137,6 +137,7 @@ void check_attention(int64_t n_q, int64_t n_k, int64_t d, uint32_t seed, int64_t
     h.scale = 1.0f / std::sqrt(static_cast<float>(d));
     h.causal_offset = causal_offset;
     h.alibi_slope = alibi_slope;
+    h.same_position = same_position;
     std::vector<float> want(static_cast<size_t>(n_q * h.ldo), -7.0f);  // -7: untouched padding columns
     std::vector<float> want_p(static_cast<size_t>(n_q * n_k), -1.0f);
     h.out = want.data();
@@ -191,6 +192,16 @@ TEST(EncoderKernels, OneQueryAttentionMatchesReference) {
     check_attention(1, 40, 80, 19, 20);
     check_attention(1, 17, 72, 20, -1);
     check_attention(1, 513, 256, 21, 512);
+}
+
+// Decoding with grouped-query attention: the heads of one KV head as the queries of one call, all at the
+// same position (groups of 1 to 4 per pass, and a fifth query past one pass).
+TEST(EncoderKernels, QueryGroupAttentionMatchesReference) {
+    check_attention(3, 37, 64, 22, 36, 0.0f, true);
+    check_attention(2, 9, 64, 23, 8, 0.0f, true);
+    check_attention(4, 130, 128, 24, 100, 0.0f, true);
+    check_attention(5, 21, 80, 25, 20, -0.25f, true);
+    check_attention(7, 66, 64, 26, 65, 0.0f, true);
 }
 
 }  // namespace

@@ -27,6 +27,9 @@ struct AttentionHead {
     int64_t n_q = 0, n_k = 0, d = 0;  // n_k >= 1
     float scale = 1.0f;
     int64_t causal_offset = -1;  // >= 0: query i sees keys 0 .. causal_offset + i (its position in the cache)
+    // Decoding with grouped-query attention: the n_q queries are heads of one token sharing this K and V, so
+    // every query sees keys 0 .. causal_offset (and the one alibi_slope: group only heads without ALiBi).
+    bool same_position = false;
     float alibi_slope = 0.0f;    // BLOOM's ALiBi: + slope * j on every score
     float* probs = nullptr;  // optional [n_q, n_k] copy of P, row stride ldp (attention maps)
     int64_t ldp = 0;
@@ -37,7 +40,9 @@ void attention_head_reference(const AttentionHead& h);
 
 // Keys query i of `h` sees: n_k, or fewer when causal.
 inline int64_t attention_keys_of_query(const AttentionHead& h, int64_t i) {
-    return h.causal_offset < 0 ? h.n_k : (h.causal_offset + i + 1 < h.n_k ? h.causal_offset + i + 1 : h.n_k);
+    if (h.causal_offset < 0) return h.n_k;
+    const int64_t seen = h.causal_offset + (h.same_position ? 0 : i) + 1;
+    return seen < h.n_k ? seen : h.n_k;
 }
 
 namespace kernels {

@@ -33,57 +33,102 @@ void softmax_row(float* p, int64_t nkp) {
     for (int64_t j = 0; j < nkp; j += 16) _mm512_store_ps(p + j, _mm512_mul_ps(_mm512_load_ps(p + j), inv));
 }
 
-// One query (decoding): S = scale q K^T + alibi from K as it lies in the cache, 4 keys at a time (4 dot
-// products share one horizontal sum), so no transposed copy of K is made for a single row; then softmax and
-// O = P V, 64 columns of V at a time.
-void attend_one_query(const AttentionHead& h) {
-    const int64_t nk = attention_keys_of_query(h, 0), d = h.d, nkp = (nk + 15) / 16 * 16;
-    float* s = thread_scratch_floats<9>(static_cast<size_t>(nkp));  // [nkp] S, then P
+// Queries that all see the same keys (decoding: one query, or the G heads of a grouped-query KV head):
+// S = scale q K^T + alibi from K as it lies in the cache, 4 keys at a time for all G queries (4 dot products
+// share one horizontal sum, each key row is loaded once for the G queries), so no transposed copy of K is
+// made; then softmax per query and O = P V, 64 columns of V at a time, each V row loaded once for G queries.
+template <int G>
+void attend_same_keys(const AttentionHead& h, int64_t i0) {
+    const int64_t nk = attention_keys_of_query(h, i0), d = h.d, nkp = (nk + 15) / 16 * 16;
+    float* s = thread_scratch_floats<9>(static_cast<size_t>(G * nkp));  // [G][nkp] S, then P
+    const float* q[G];
+    for (int g = 0; g < G; ++g) q[g] = h.q + (i0 + g) * h.ldq;
     const __m128 iota4 = _mm_setr_ps(0, 1, 2, 3);
     int64_t j = 0;
     for (; j + 4 <= nk; j += 4) {
         const float* k0 = h.k + j * h.ldk;
-        __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+        __m512 acc[G][4];
+        for (int g = 0; g < G; ++g)
+            for (int r = 0; r < 4; ++r) acc[g][r] = _mm512_setzero_ps();
         for (int64_t c = 0; c < d; c += 16) {
             const __mmask16 m = lanes(d - c);
-            const __m512 qv = _mm512_maskz_loadu_ps(m, h.q + c);
-            for (int r = 0; r < 4; ++r)
-                acc[r] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, k0 + r * h.ldk + c), qv, acc[r]);
+            __m512 kr[4];
+            for (int r = 0; r < 4; ++r) kr[r] = _mm512_maskz_loadu_ps(m, k0 + r * h.ldk + c);
+            for (int g = 0; g < G; ++g) {
+                const __m512 qv = _mm512_maskz_loadu_ps(m, q[g] + c);
+                for (int r = 0; r < 4; ++r) acc[g][r] = _mm512_fmadd_ps(kr[r], qv, acc[g][r]);
+            }
         }
-        const __m128 bias = _mm_mul_ps(_mm_set1_ps(h.alibi_slope), _mm_add_ps(iota4, _mm_set1_ps(static_cast<float>(j))));
-        _mm_storeu_ps(s + j, _mm_fmadd_ps(_mm_set1_ps(h.scale), hsum4_512(acc[0], acc[1], acc[2], acc[3]), bias));
+        const __m128 bias =
+            _mm_mul_ps(_mm_set1_ps(h.alibi_slope), _mm_add_ps(iota4, _mm_set1_ps(static_cast<float>(j))));
+        for (int g = 0; g < G; ++g)
+            _mm_storeu_ps(s + g * nkp + j, _mm_fmadd_ps(_mm_set1_ps(h.scale),
+                                                         hsum4_512(acc[g][0], acc[g][1], acc[g][2], acc[g][3]), bias));
     }
     for (; j < nk; ++j) {
-        __m512 acc = _mm512_setzero_ps();
-        for (int64_t c = 0; c < d; c += 16) {
-            const __mmask16 m = lanes(d - c);
-            acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, h.k + j * h.ldk + c), _mm512_maskz_loadu_ps(m, h.q + c), acc);
+        for (int g = 0; g < G; ++g) {
+            __m512 acc = _mm512_setzero_ps();
+            for (int64_t c = 0; c < d; c += 16) {
+                const __mmask16 m = lanes(d - c);
+                acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, h.k + j * h.ldk + c), _mm512_maskz_loadu_ps(m, q[g] + c),
+                                      acc);
+            }
+            s[g * nkp + j] = h.scale * hsum512(acc) + h.alibi_slope * static_cast<float>(j);
         }
-        s[j] = h.scale * hsum512(acc) + h.alibi_slope * static_cast<float>(j);
     }
-    std::fill(s + nk, s + nkp, -std::numeric_limits<float>::infinity());
-    softmax_row(s, nkp);
-    if (h.probs) {
-        std::copy_n(s, nk, h.probs);
-        std::fill(h.probs + nk, h.probs + h.n_k, 0.0f);
+    for (int g = 0; g < G; ++g) {
+        float* row = s + g * nkp;
+        std::fill(row + nk, row + nkp, -std::numeric_limits<float>::infinity());
+        softmax_row(row, nkp);
+        if (h.probs) {
+            float* out = h.probs + (i0 + g) * h.ldp;
+            std::copy_n(row, nk, out);
+            std::fill(out + nk, out + h.n_k, 0.0f);
+        }
     }
     for (int64_t c0 = 0; c0 < d; c0 += 64) {
-        __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+        __m512 acc[G][4];
+        for (int g = 0; g < G; ++g)
+            for (int u = 0; u < 4; ++u) acc[g][u] = _mm512_setzero_ps();
         __mmask16 m[4];
         for (int u = 0; u < 4; ++u) m[u] = lanes(d - c0 - 16 * u);
         for (int64_t jj = 0; jj < nk; ++jj) {
             const float* vj = h.v + jj * h.ldv + c0;
-            const __m512 p = _mm512_set1_ps(s[jj]);
-            for (int u = 0; u < 4; ++u) acc[u] = _mm512_fmadd_ps(p, _mm512_maskz_loadu_ps(m[u], vj + 16 * u), acc[u]);
+            __m512 v[4];
+            for (int u = 0; u < 4; ++u) v[u] = _mm512_maskz_loadu_ps(m[u], vj + 16 * u);
+            for (int g = 0; g < G; ++g) {
+                const __m512 p = _mm512_set1_ps(s[g * nkp + jj]);
+                for (int u = 0; u < 4; ++u) acc[g][u] = _mm512_fmadd_ps(p, v[u], acc[g][u]);
+            }
         }
-        for (int u = 0; u < 4; ++u) _mm512_mask_storeu_ps(h.out + c0 + 16 * u, m[u], acc[u]);
+        for (int g = 0; g < G; ++g)
+            for (int u = 0; u < 4; ++u) _mm512_mask_storeu_ps(h.out + (i0 + g) * h.ldo + c0 + 16 * u, m[u], acc[g][u]);
+    }
+}
+
+void attend_same_keys_all(const AttentionHead& h) {
+    for (int64_t i0 = 0; i0 < h.n_q; i0 += 4) {
+        switch (std::min<int64_t>(4, h.n_q - i0)) {
+            case 1:
+                attend_same_keys<1>(h, i0);
+                break;
+            case 2:
+                attend_same_keys<2>(h, i0);
+                break;
+            case 3:
+                attend_same_keys<3>(h, i0);
+                break;
+            default:
+                attend_same_keys<4>(h, i0);
+                break;
+        }
     }
 }
 
 }  // namespace
 
 void attention_head_avx512(const AttentionHead& h) {
-    if (h.n_q == 1) return attend_one_query(h);
+    if (h.n_q == 1 || h.same_position) return attend_same_keys_all(h);
     const int64_t nq = h.n_q, nk = h.n_k, d = h.d, nkp = (nk + 15) / 16 * 16;
     float* kt = thread_scratch_floats<8>(static_cast<size_t>(d * nkp));  // [d][nkp] scale * K^T, 0 past n_k
     float* s = thread_scratch_floats<9>(static_cast<size_t>(kQ * nkp));  // [kQ][nkp] the block's S, then P
