@@ -12,8 +12,8 @@
 //     c[i, j] (+)= sum_k a(i, k) * b[k * NR + j] (+ bias[j]) for i < R, j < n_valid, where a(i, k) is
 //     a[k * MR + i] (a sliver of packed x, [kc][MR]) or, kDirect, a[i * lda + k] (rows of x where they lie);
 //     b: [kc][NR] (one weight tile), bias: [NR] or null.
-//   void dequant_segment(const WeightView&, int64_t n, int64_t k0, int64_t kc, float* out)
-//     W row n, elements [k0, k0 + kc), as f32.
+//   void halves_to_f32(const uint16_t* h, int64_t kc, bool f16, float* out)
+//     kc F16 (f16 = true) or BF16 values as f32.
 //   void rows_to_tile(const float* rows, int64_t ld, int64_t kc, float* tile)
 //     NR rows (row j at rows + j * ld, columns [0, kc)) -> one weight tile [kc][NR].
 //
@@ -73,6 +73,20 @@ inline void multiply_block(const float* xp, const float* x, int64_t ldx, int64_t
             micro(a, ldx, tiles + j * tile_stride, kc, y + ms * ldy + j * NR, ldy, accumulate,
                   bias ? bias + j * NR : nullptr, n_valid);
         }
+    }
+}
+
+// W row n, elements [k0, k0 + kc), as f32: F32 copied, F16 / BF16 widened, block types through the reference
+// dequantizer (its cost is amortized over all M rows of x).
+inline void dequant_segment(const WeightView& w, int64_t n, int64_t k0, int64_t kc, float* out) {
+    const uint8_t* row = w.row(n);
+    if (w.type == DType::F32) {
+        std::copy_n(reinterpret_cast<const float*>(row) + k0, kc, out);
+    } else if (w.type == DType::F16 || w.type == DType::BF16) {
+        halves_to_f32(reinterpret_cast<const uint16_t*>(row) + k0, kc, w.type == DType::F16, out);
+    } else {
+        const DTypeInfo& info = dtype_info(w.type);
+        dequantize_row(w.type, row + k0 / info.block_size * info.block_bytes, out, kc);
     }
 }
 
