@@ -155,13 +155,17 @@ void attention_head_avx512(const AttentionHead& h) {
             for (int r = 0; r < kQ; ++r) acc[r] = _mm512_setzero_ps();
             for (int64_t c = 0; c < d; ++c) {
                 const __m512 kv = _mm512_load_ps(kt + c * nkp + jb);
+#pragma GCC unroll 8
                 for (int r = 0; r < kQ; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(qr[r][c]), kv, acc[r]);
             }
             const __m512 bias = _mm512_mul_ps(_mm512_set1_ps(h.alibi_slope),
                                               _mm512_add_ps(iota, _mm512_set1_ps(static_cast<float>(jb))));
-            for (int r = 0; r < rows; ++r)  // keys a row does not see -> -inf
+#pragma GCC unroll 8
+            for (int r = 0; r < kQ; ++r) {  // keys a row does not see -> -inf
+                if (r >= rows) break;
                 _mm512_store_ps(s + r * nkp + jb,
                                 _mm512_mask_mov_ps(neg_inf, lanes(keys_of[r] - jb), _mm512_add_ps(acc[r], bias)));
+            }
         }
         for (int r = 0; r < rows; ++r) {
             softmax_row(s + r * nkp, block_kp);
@@ -175,19 +179,25 @@ void attention_head_avx512(const AttentionHead& h) {
         for (int64_t c0 = 0; c0 < d; c0 += 32) {
             const __mmask16 m0 = lanes(d - c0), m1 = lanes(d - c0 - 16);
             __m512 acc[kQ][2];
+#pragma GCC unroll 8
             for (int r = 0; r < kQ; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
             const float* pr[kQ];  // P rows; past n_q the last one again (computed, not stored)
             for (int r = 0; r < kQ; ++r) pr[r] = s + std::min(r, rows - 1) * nkp;
             for (int64_t j = 0; j < block_keys; ++j) {
                 const float* vj = h.v + j * h.ldv + c0;
                 const __m512 v0 = _mm512_maskz_loadu_ps(m0, vj), v1 = _mm512_maskz_loadu_ps(m1, vj + 16);
+                // unrolled before GCC's scalar replacement, or it keeps acc on the stack (a store per FMA)
+#pragma GCC unroll 8
                 for (int r = 0; r < kQ; ++r) {
                     const __m512 p = _mm512_set1_ps(pr[r][j]);
                     acc[r][0] = _mm512_fmadd_ps(p, v0, acc[r][0]);
                     acc[r][1] = _mm512_fmadd_ps(p, v1, acc[r][1]);
                 }
             }
-            for (int r = 0; r < rows; ++r) {
+            // (a constant trip count: acc indexed by a run-time row would live on the stack)
+#pragma GCC unroll 8
+            for (int r = 0; r < kQ; ++r) {
+                if (r >= rows) break;
                 float* o = h.out + (i0 + r) * h.ldo + c0;
                 _mm512_mask_storeu_ps(o, m0, acc[r][0]);
                 _mm512_mask_storeu_ps(o + 16, m1, acc[r][1]);
