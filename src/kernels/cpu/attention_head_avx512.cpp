@@ -43,37 +43,45 @@ void attend_same_keys(const AttentionHead& h, int64_t i0) {
     float* s = thread_scratch_floats<9>(static_cast<size_t>(G * nkp));  // [G][nkp] S, then P
     const float* q[G];
     for (int g = 0; g < G; ++g) q[g] = h.q + (i0 + g) * h.ldq;
+    // The keys in runs: the caller's (a paged cache) or the one block at h.k / h.v; the first nk keys count.
+    const KeyRun whole{h.k, h.v, nk};
+    const KeyRun* runs = h.runs ? h.runs : &whole;
+    const int64_t n_runs = h.runs ? h.n_runs : 1;
     const __m128 iota4 = _mm_setr_ps(0, 1, 2, 3);
-    int64_t j = 0;
-    for (; j + 4 <= nk; j += 4) {
-        const float* k0 = h.k + j * h.ldk;
-        __m512 acc[G][4];
-        for (int g = 0; g < G; ++g)
-            for (int r = 0; r < 4; ++r) acc[g][r] = _mm512_setzero_ps();
-        for (int64_t c = 0; c < d; c += 16) {
-            const __mmask16 m = lanes(d - c);
-            __m512 kr[4];
-            for (int r = 0; r < 4; ++r) kr[r] = _mm512_maskz_loadu_ps(m, k0 + r * h.ldk + c);
-            for (int g = 0; g < G; ++g) {
-                const __m512 qv = _mm512_maskz_loadu_ps(m, q[g] + c);
-                for (int r = 0; r < 4; ++r) acc[g][r] = _mm512_fmadd_ps(kr[r], qv, acc[g][r]);
-            }
-        }
-        const __m128 bias =
-            _mm_mul_ps(_mm_set1_ps(h.alibi_slope), _mm_add_ps(iota4, _mm_set1_ps(static_cast<float>(j))));
-        for (int g = 0; g < G; ++g)
-            _mm_storeu_ps(s + g * nkp + j, _mm_fmadd_ps(_mm_set1_ps(h.scale),
-                                                         hsum4_512(acc[g][0], acc[g][1], acc[g][2], acc[g][3]), bias));
-    }
-    for (; j < nk; ++j) {
-        for (int g = 0; g < G; ++g) {
-            __m512 acc = _mm512_setzero_ps();
+    for (int64_t r = 0, j0 = 0; r < n_runs && j0 < nk; j0 += runs[r].n, ++r) {
+        const int64_t n = std::min(runs[r].n, nk - j0);
+        int64_t i = 0;
+        for (; i + 4 <= n; i += 4) {
+            const float* k0 = runs[r].k + i * h.ldk;
+            __m512 acc[G][4];
+            for (int g = 0; g < G; ++g)
+                for (int u = 0; u < 4; ++u) acc[g][u] = _mm512_setzero_ps();
             for (int64_t c = 0; c < d; c += 16) {
                 const __mmask16 m = lanes(d - c);
-                acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, h.k + j * h.ldk + c), _mm512_maskz_loadu_ps(m, q[g] + c),
-                                      acc);
+                __m512 kr[4];
+                for (int u = 0; u < 4; ++u) kr[u] = _mm512_maskz_loadu_ps(m, k0 + u * h.ldk + c);
+                for (int g = 0; g < G; ++g) {
+                    const __m512 qv = _mm512_maskz_loadu_ps(m, q[g] + c);
+                    for (int u = 0; u < 4; ++u) acc[g][u] = _mm512_fmadd_ps(kr[u], qv, acc[g][u]);
+                }
             }
-            s[g * nkp + j] = h.scale * hsum512(acc) + h.alibi_slope * static_cast<float>(j);
+            const __m128 bias = _mm_mul_ps(_mm_set1_ps(h.alibi_slope),
+                                           _mm_add_ps(iota4, _mm_set1_ps(static_cast<float>(j0 + i))));
+            for (int g = 0; g < G; ++g)
+                _mm_storeu_ps(s + g * nkp + j0 + i,
+                              _mm_fmadd_ps(_mm_set1_ps(h.scale), hsum4_512(acc[g][0], acc[g][1], acc[g][2], acc[g][3]),
+                                           bias));
+        }
+        for (; i < n; ++i) {
+            for (int g = 0; g < G; ++g) {
+                __m512 acc = _mm512_setzero_ps();
+                for (int64_t c = 0; c < d; c += 16) {
+                    const __mmask16 m = lanes(d - c);
+                    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, runs[r].k + i * h.ldk + c),
+                                          _mm512_maskz_loadu_ps(m, q[g] + c), acc);
+                }
+                s[g * nkp + j0 + i] = h.scale * hsum512(acc) + h.alibi_slope * static_cast<float>(j0 + i);
+            }
         }
     }
     for (int g = 0; g < G; ++g) {
@@ -92,13 +100,16 @@ void attend_same_keys(const AttentionHead& h, int64_t i0) {
             for (int u = 0; u < 4; ++u) acc[g][u] = _mm512_setzero_ps();
         __mmask16 m[4];
         for (int u = 0; u < 4; ++u) m[u] = lanes(d - c0 - 16 * u);
-        for (int64_t jj = 0; jj < nk; ++jj) {
-            const float* vj = h.v + jj * h.ldv + c0;
-            __m512 v[4];
-            for (int u = 0; u < 4; ++u) v[u] = _mm512_maskz_loadu_ps(m[u], vj + 16 * u);
-            for (int g = 0; g < G; ++g) {
-                const __m512 p = _mm512_set1_ps(s[g * nkp + jj]);
-                for (int u = 0; u < 4; ++u) acc[g][u] = _mm512_fmadd_ps(p, v[u], acc[g][u]);
+        for (int64_t r = 0, j0 = 0; r < n_runs && j0 < nk; j0 += runs[r].n, ++r) {
+            const int64_t n = std::min(runs[r].n, nk - j0);
+            for (int64_t i = 0; i < n; ++i) {
+                const float* vj = runs[r].v + i * h.ldv + c0;
+                __m512 v[4];
+                for (int u = 0; u < 4; ++u) v[u] = _mm512_maskz_loadu_ps(m[u], vj + 16 * u);
+                for (int g = 0; g < G; ++g) {
+                    const __m512 p = _mm512_set1_ps(s[g * nkp + j0 + i]);
+                    for (int u = 0; u < 4; ++u) acc[g][u] = _mm512_fmadd_ps(p, v[u], acc[g][u]);
+                }
             }
         }
         for (int g = 0; g < G; ++g)
@@ -129,6 +140,7 @@ void attend_same_keys_all(const AttentionHead& h) {
 
 void attention_head_avx512(const AttentionHead& h) {
     if (h.n_q == 1 || h.same_position) return attend_same_keys_all(h);
+    if (h.runs) return attention_head_reference(h);  // the blocked kernel transposes K from one block
     const int64_t nq = h.n_q, nk = h.n_k, d = h.d, nkp = (nk + 15) / 16 * 16;
     float* kt = thread_scratch_floats<8>(static_cast<size_t>(d * nkp));  // [d][nkp] scale * K^T, 0 past n_k
     float* s = thread_scratch_floats<9>(static_cast<size_t>(kQ * nkp));  // [kQ][nkp] the block's S, then P
