@@ -16,6 +16,9 @@ echo "== Release build and tests"
 bash scripts/build.sh
 ctest --test-dir build --output-on-failure -j "$jobs"
 
+echo "== Python package: pip install ./python in a fresh virtualenv, the README's example, pytest"
+bash scripts/test_python.sh
+
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build (clang, with the libFuzzer targets) and tests"
 # One clang build serves the sanitizer tests and the fuzz targets. Warnings are enforced by the GCC build above.
 CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -g1" \
