@@ -27,11 +27,10 @@ DEFAULT = os.path.join(ROOT, "models", "SmolLM2-135M-Instruct.Q4_1.gguf")
 
 
 def sentences(n):
-    sys.path.insert(0, os.path.join(ROOT, "scripts", "goldens"))
-    from make_encoder_goldens import minilm_sentences  # the golden sentences: varied lengths
-
-    base = minilm_sentences()
-    return [base[i % len(base)] for i in range(n)]
+    """Varied lengths (10 to 60 words), as a corpus has them."""
+    topics = ["the weather", "a football match", "stock prices", "a new phone", "cooking pasta", "a museum"]
+    return [f"Sentence {i} is a note about {topics[i % len(topics)]}." + " It goes on a little longer" * (i % 9)
+            for i in range(n)]
 
 
 def timed(cmd, **kw):
