@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test command: builds loom (Release with GCC, then ASan+UBSan with clang), runs every CTest test in both
-# builds, then each libFuzzer target (built in the sanitizer build) for a bounded time on its seed corpus.
+# builds, the Python package's tests after the Release ones (scripts/test_python.sh: a fresh virtualenv,
+# pip install ./python, pytest), then each libFuzzer target (built in the sanitizer build) for a bounded time on
+# its seed corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
