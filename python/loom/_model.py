@@ -212,31 +212,36 @@ def _messages_json(messages: Sequence[Message]) -> str:
 
 class _TokenStream:
     """The iterator stream() returns: the generation runs on a helper thread (without the GIL) and hands each
-    piece of text over a queue; closing the iterator (leaving a for loop) stops it before the next token."""
-
-    _END = object()
+    piece of text over a queue. Closing the iterator, or dropping it (leaving a for loop early), stops the
+    generation before the next token: the helper thread holds no reference to this object, so that it is
+    freed as soon as its consumer lets go of it."""
 
     def __init__(self, model: Model, prompt: str, messages_json: str, options: dict[str, Any]) -> None:
-        self._queue: queue.Queue = queue.Queue()
-        self._stopped = threading.Event()
-        self._error: Optional[BaseException] = None
-        self.completion: Optional[Completion] = None
+        pieces: queue.Queue = queue.Queue()
+        stopped = threading.Event()
+        outcome: dict[str, Any] = {}
 
         def on_step(token: int, text: str, top: Any) -> bool:
             if text:
-                self._queue.put(text)
-            return not self._stopped.is_set()
+                pieces.put(text)
+            return not stopped.is_set()
 
         def run() -> None:
             try:
-                self.completion = model._complete(prompt, messages_json, options, on_step)
+                outcome["completion"] = model._complete(prompt, messages_json, options, on_step)
             except BaseException as e:  # handed to the consumer
-                self._error = e
+                outcome["error"] = e
             finally:
-                self._queue.put(self._END)
+                pieces.put(_STREAM_END)
 
+        self._queue, self._stopped, self._outcome = pieces, stopped, outcome
         self._thread = threading.Thread(target=run, name="loom-stream", daemon=True)
         self._thread.start()
+
+    @property
+    def completion(self) -> Optional[Completion]:
+        """The whole Completion once the stream has ended (None before)."""
+        return self._outcome.get("completion")
 
     def __iter__(self) -> "_TokenStream":
         return self
@@ -247,22 +252,20 @@ class _TokenStream:
         except BaseException:  # Ctrl-C while waiting: stop the generation too
             self._stopped.set()
             raise
-        if item is self._END:
+        if item is _STREAM_END:
             self._thread.join()
-            if self._error is not None:
-                raise self._error
+            if "error" in self._outcome:
+                raise self._outcome["error"]
             raise StopIteration
         return item
 
     def close(self) -> None:
-        """Stops the generation (at the next token) and waits for it."""
+        """Stops the generation (at the next token) and waits for it to end."""
         self._stopped.set()
-        while self._thread.is_alive():
-            try:
-                self._queue.get(timeout=0.1)
-            except queue.Empty:
-                pass
         self._thread.join()
 
     def __del__(self) -> None:
         self._stopped.set()
+
+
+_STREAM_END = object()

@@ -102,6 +102,17 @@ def test_stream_stops_when_the_loop_is_left(default_model):
     assert len(stream.completion.tokens) < 2000
 
 
+def test_leaving_a_stream_loop_early_stops_the_generation(default_model):
+    stream = default_model.stream(PROMPT, max_tokens=2000, temperature=0, ignore_eos=True)
+    outcome, thread = stream._outcome, stream._thread  # to look at after the iterator is gone
+    for k, _ in enumerate(stream):
+        if k == 2:
+            break
+    del stream  # what leaving the loop does to `for piece in model.stream(...)`
+    thread.join()  # without the stop, this would run all 2,000 tokens and end with "max tokens"
+    assert outcome["completion"].stop_reason == "cancelled" and len(outcome["completion"].tokens) < 2000
+
+
 def test_info(default_model, default_model_path):
     info = default_model.info
     assert info["kind"] == "decoder" and info["architecture"] == "llama" and info["format"] == "gguf"
