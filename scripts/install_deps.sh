@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config nlohmann-json3-dev libpcre2-dev libutf8proc-dev libcli11-dev
           libgtest-dev libgmock-dev libbenchmark-dev sentencepiece libsentencepiece-dev clang libclang-rt-14-dev
-          python3 python3-pip unzip libcairo2-dev fonts-dejavu-core libcurl4-openssl-dev libcpp-httplib-dev
+          python3 python3-pip python3-venv unzip libcairo2-dev fonts-dejavu-core libcurl4-openssl-dev libcpp-httplib-dev
           libssl-dev zlib1g-dev chromium chromium-driver libedit-dev tmux)
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test command: builds loom (Release with GCC, then ASan+UBSan with clang), runs every CTest test in both
-# builds, then each libFuzzer target (built in the sanitizer build) for a bounded time on its seed corpus.
+# builds, the Python package's tests after the Release ones (scripts/test_python.sh: a fresh virtualenv,
+# pip install ./python, pytest), then each libFuzzer target (built in the sanitizer build) for a bounded time on
+# its seed corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
@@ -15,6 +17,9 @@ export OMP_WAIT_POLICY=passive
 echo "== Release build and tests"
 bash scripts/build.sh
 ctest --test-dir build --output-on-failure -j "$jobs"
+
+echo "== Python package: pip install ./python in a fresh virtualenv, the README's example, pytest"
+bash scripts/test_python.sh
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build (clang, with the libFuzzer targets) and tests"
 # One clang build serves the sanitizer tests and the fuzz targets. Warnings are enforced by the GCC build above.

@@ -4,9 +4,11 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "formats/gguf_tokenizer.h"
 #include "formats/model_source.h"
 #include "formats/model_tokenizer.h"
 #include "tokenizer/gpt2_files.h"
+#include "tokenizer/sentencepiece_model.h"
 #include "tokenizer/sentencepiece_tokenizer.h"
 
 namespace loom {
@@ -92,6 +94,15 @@ std::unique_ptr<Tokenizer> load_tokenizer_from_path(const std::string& path) {
     // A SentencePiece ModelProto starts with its first piece: field 1, length-delimited (0x0A).
     if (!head.empty() && head[0] == '\x0A') return tok::load_sentencepiece_tokenizer(path);
     throw Error("not a tokenizer file").file(path).hint(std::string("give ") + kTokenizerKinds);
+}
+
+std::unique_ptr<Tokenizer> load_tokenizer_of_model(const std::string& path) {
+    const ModelSource source = open_model_source(path);
+    if (source.format == SourceFormat::Gguf) return tokenizer_from_gguf(*source.gguf);
+    if (!source.tokenizer_json_path.empty()) return Tokenizer::from_file(source.tokenizer_json_path);
+    if (!source.sentencepiece_model_path.empty())
+        return tok::tokenizer_from_sentencepiece(tok::load_sentencepiece_model(source.sentencepiece_model_path));
+    throw Error("model folder has no tokenizer.json or SentencePiece .model").file(path);
 }
 
 }  // namespace loom

@@ -18,4 +18,8 @@ namespace loom {
 
 std::unique_ptr<Tokenizer> load_tokenizer_from_path(const std::string& path);
 
+// The tokenizer of the model at `path` as `loom tokenize -m` and the Python package use it: a GGUF's
+// tokenizer.ggml.* metadata, else the folder's tokenizer.json, else its SentencePiece .model.
+std::unique_ptr<Tokenizer> load_tokenizer_of_model(const std::string& path);
+
 }  // namespace loom

@@ -17,11 +17,7 @@
 #include "command.h"
 #include "core/error.h"
 #include "default_model.h"
-#include "formats/gguf_tokenizer.h"
-#include "formats/model_source.h"
 #include "formats/tokenizer_files.h"
-#include "tokenizer/sentencepiece_model.h"
-#include "tokenizer/sentencepiece_tokenizer.h"
 #include "shared_flags.h"
 #include "text_input.h"
 #include "tokenizer/tokenizer.h"
@@ -42,13 +38,7 @@ void add_tokenizer_flags(CLI::App& sub, TokenizerFlags& f) {
 std::unique_ptr<Tokenizer> open_tokenizer(const TokenizerFlags& f) {
     if (!f.tokenizer_path.empty()) return load_tokenizer_from_path(f.tokenizer_path);
     if (f.model_path.empty()) throw Error("give --tokenizer FILE or -m MODEL");
-    const ModelSource source = open_model_source(resolve_model_path(f.model_path));
-    if (source.format == SourceFormat::Gguf) return tokenizer_from_gguf(*source.gguf);
-    if (!source.tokenizer_json_path.empty()) return Tokenizer::from_file(source.tokenizer_json_path);
-    if (!source.sentencepiece_model_path.empty())
-        return tok::tokenizer_from_sentencepiece(
-            tok::load_sentencepiece_model(source.sentencepiece_model_path));
-    throw Error("model folder has no tokenizer.json or SentencePiece .model").file(f.model_path);
+    return load_tokenizer_of_model(resolve_model_path(f.model_path));
 }
 
 // Control characters and quotes escaped, so each piece prints on one line.

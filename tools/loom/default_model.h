@@ -5,18 +5,12 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <cstdint>
-#include <memory>
 #include <string>
-#include <vector>
 
-#include "formats/model_source.h"
-#include "models/decoder_model.h"
-#include "tokenizer/tokenizer.h"
+#include "generate/loaded_model.h"       // LoadedModel, load_model, choose_context (the library's)
+#include "store/default_model_path.h"  // kDefaultModelRelativePath, resolve_model_or_default
 
 namespace loom::cli {
-
-inline constexpr const char* kDefaultModelRelativePath = "models/SmolLM2-135M-Instruct.Q4_1.gguf";
 
 // `flag` is the -m value ("" when not given: the default model); anything store/model_resolver.h accepts (a
 // path, a name `loom list` prints, hf:ORG/REPO[:FILE], ORG/REPO[:FILE]). Throws loom::Error when no model can
@@ -29,20 +23,5 @@ std::string resolve_or_pull_model_path(const std::string& flag);
 
 // Adds --offline to a command that may pull (run, chat, serve).
 void add_offline_flag(CLI::App& app);
-
-struct LoadedModel {
-    ModelSource source;
-    std::unique_ptr<DecoderModel> model;
-    std::unique_ptr<Tokenizer> tokenizer;
-    std::vector<int32_t> end_of_generation;  // EOS / EOT / end-of-turn ids
-    std::string chat_template;               // "" when the model has none
-    std::string bos_token, eos_token;        // their text, for chat templates ("" when unknown)
-};
-
-// Opens the source, builds the model and its tokenizer, and collects the end-of-generation ids.
-LoadedModel load_model(const std::string& path);
-
-// The context window to use: `requested` when > 0, else min(trained context, 4096) (or 4096 when unknown).
-int64_t choose_context(const ModelConfig& config, int64_t requested);
 
 }  // namespace loom::cli
