@@ -40,7 +40,8 @@ def main():
     model = AutoModelForCausalLM.from_pretrained(MODEL_DIR, gguf_file=MODEL_FILE, dtype=torch.float32,
                                                  attn_implementation="eager")
     model.eval()
-    with open(TEXT, encoding="utf-8") as f:
+    # newline="": the file's CRLF line ends kept as they are, as `loom perplexity -f` reads it byte for byte.
+    with open(TEXT, encoding="utf-8", newline="") as f:
         text = f.read()[:20000]
     cases = [{"text": p, "tokens": tok(p).input_ids} for p in PROMPTS]
     long_ids = tok(text).input_ids[:N_LONG]
