@@ -50,9 +50,9 @@ void blocked_causal_attention(float* out, int64_t ld_out, const float* q, int64_
     });
 }
 
-// Sliding-window prefill: query blocks whose windows all start at key 0 go through the blocked kernel as
-// usual; each later query calls the kernel on its own window (keys lo..i, no mask), which the kernel cannot
-// express for a block (it masks only the future).
+// Sliding window, once some query's window starts past key 0 (prefill and decoding): the queries whose windows
+// all start at key 0 go through the blocked kernel as usual; each later query calls the kernel on its own
+// window (keys lo..i, no mask), which the kernel cannot express for a block (it masks only the future).
 void windowed_causal_attention(float* out, int64_t ld_out, const float* q, int64_t ld_q, const KvCache& cache,
                                int64_t layer, int64_t pos0, int64_t n_tokens, const AttentionParams& p) {
     const int64_t group = p.n_head / p.n_head_kv, d = p.head_dim, W = p.window;
@@ -94,7 +94,7 @@ void causal_attention(float* out, int64_t ld_out, const float* q, int64_t ld_q, 
     if (p.window < 0) throw Error("attention: negative sliding window");
     const bool windowed = p.window > 0 && pos0 + n_tokens > p.window;  // some query's window starts past 0
     if (windowed && p.alibi_slopes) throw Error("attention: ALiBi with a sliding window is not supported");
-    if (n_tokens >= kMinBlockQueries && !hooked && windowed) {
+    if (windowed && !hooked) {  // prefill and decoding alike, before any path that sees every key
         windowed_causal_attention(out, ld_out, q, ld_q, cache, layer, pos0, n_tokens, p);
         return;
     }

@@ -6,9 +6,9 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
-namespace loom::cli {
+#include "default_model.h"  // LoadedModel
 
-struct LoadedModel;
+namespace loom::cli {
 
 void add_chat_template_flag(CLI::App& app, std::string& file);
 
