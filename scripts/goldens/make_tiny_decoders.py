@@ -6,6 +6,7 @@ transformers (torch CPU, float32, eager attention), into tests/data/decoders/<na
   - "greedy": the 64 ids `generate(do_sample=False)` continues the prompt with (no EOS stop).
 
     python3 scripts/goldens/make_tiny_decoders.py          # rewrites tests/data/decoders/*.json
+    python3 scripts/goldens/make_tiny_decoders.py gemma3 qwen3   # only these
 Needs: numpy, safetensors, torch, transformers (the tests themselves only need numpy + safetensors).
 """
 import json
@@ -30,7 +31,10 @@ def main():
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([sys.executable, os.path.join(HERE, "write_tiny_weights.py"), "--out", tmp], check=True)
+        only = sys.argv[1:]
         for name in sorted(os.listdir(tmp)):
+            if only and name not in only:
+                continue
             model = AutoModelForCausalLM.from_pretrained(os.path.join(tmp, name), dtype=torch.float32,
                                                          attn_implementation="eager")
             model.eval()

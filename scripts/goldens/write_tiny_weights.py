@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes tiny random-weight Hugging Face model folders (config.json + model.safetensors) for the decoder
 architectures loom runs: GPT-2, LLaMA (GQA), LLaMA with llama3 RoPE scaling, Mistral (linear RoPE scaling),
-Qwen2 (QKV biases, tied output) and BLOOM (ALiBi with a non-power-of-two head count).
+Qwen2 (QKV biases, tied output), BLOOM (ALiBi with a non-power-of-two head count), Gemma 3 (local/global
+layers with a sliding window of 5 < the 12-token test prompt; once with final-logit soft-capping), Qwen3
+(QK-norm, head_dim != hidden / heads) and Mistral with a sliding window of 5 applied.
 
 Only numpy + safetensors (pip install numpy safetensors): CI regenerates the folders without torch, and the
 parity tests (tests/parity/test_decoder_tiny.cpp) call this script. The weights are a pure function of the
@@ -29,19 +31,23 @@ def gain(rng, n):
 
 
 def llama_like(rng, model_type, hidden=64, inter=128, layers=2, heads=4, kv_heads=2, bias=False, tie=False,
-               rope_scaling=None):
-    head_dim = hidden // heads
+               rope_scaling=None, head_dim=None, sliding_window=None, qk_norm=False):
+    head_dim = head_dim or hidden // heads
     config = {
         "model_type": model_type,
         "architectures": [{"llama": "LlamaForCausalLM", "mistral": "MistralForCausalLM",
-                           "qwen2": "Qwen2ForCausalLM"}[model_type]],
+                           "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM"}[model_type]],
         "vocab_size": VOCAB, "hidden_size": hidden, "intermediate_size": inter, "num_hidden_layers": layers,
         "num_attention_heads": heads, "num_key_value_heads": kv_heads, "max_position_embeddings": CONTEXT,
         "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "hidden_act": "silu", "tie_word_embeddings": tie,
         "torch_dtype": "float32",
     }
     if model_type == "mistral":
-        config["sliding_window"] = None
+        config["sliding_window"] = sliding_window
+    if head_dim != hidden // heads:
+        config["head_dim"] = head_dim
+    if model_type == "qwen3":
+        config["attention_bias"] = bias
     if rope_scaling:
         config["rope_scaling"] = rope_scaling
     t = {"model.embed_tokens.weight": normal(rng, (VOCAB, hidden), 0.5)}
@@ -53,6 +59,9 @@ def llama_like(rng, model_type, hidden=64, inter=128, layers=2, heads=4, kv_head
         t[p + "self_attn.k_proj.weight"] = normal(rng, (kv_heads * head_dim, hidden), 0.2)
         t[p + "self_attn.v_proj.weight"] = normal(rng, (kv_heads * head_dim, hidden), 0.2)
         t[p + "self_attn.o_proj.weight"] = normal(rng, (hidden, heads * head_dim), 0.2)
+        if qk_norm:
+            t[p + "self_attn.q_norm.weight"] = gain(rng, head_dim)
+            t[p + "self_attn.k_norm.weight"] = gain(rng, head_dim)
         if bias:
             t[p + "self_attn.q_proj.bias"] = normal(rng, (heads * head_dim,), 0.1)
             t[p + "self_attn.k_proj.bias"] = normal(rng, (kv_heads * head_dim,), 0.1)
@@ -114,6 +123,45 @@ def bloom(rng, hidden=48, layers=2, heads=6):
     return config, t
 
 
+def gemma3(rng, hidden=64, inter=128, heads=4, kv_heads=2, head_dim=32, final_softcap=None):
+    # 4 layers: local, local, global, local (layer_types); local layers see the last 5 positions.
+    layer_types = ["sliding_attention", "sliding_attention", "full_attention", "sliding_attention"]
+    config = {
+        "model_type": "gemma3_text", "architectures": ["Gemma3ForCausalLM"], "vocab_size": VOCAB,
+        "hidden_size": hidden, "intermediate_size": inter, "num_hidden_layers": len(layer_types),
+        "num_attention_heads": heads, "num_key_value_heads": kv_heads, "head_dim": head_dim,
+        "max_position_embeddings": CONTEXT, "rms_norm_eps": 1e-6, "hidden_activation": "gelu_pytorch_tanh",
+        "query_pre_attn_scalar": 24, "sliding_window": 5, "layer_types": layer_types,
+        "rope_theta": 1000000.0, "rope_local_base_freq": 10000.0,
+        "rope_scaling": {"rope_type": "linear", "factor": 2.0},
+        "final_logit_softcapping": final_softcap, "attn_logit_softcapping": None,
+        "tie_word_embeddings": True, "torch_dtype": "float32", "pad_token_id": 0, "bos_token_id": 2,
+        "eos_token_id": 1,
+    }
+
+    def gemma_gain(n):  # Gemma's RMSNorm multiplies by (1 + w)
+        return (0.1 * rng.standard_normal(n)).astype(np.float32)
+
+    t = {"model.embed_tokens.weight": normal(rng, (VOCAB, hidden), 0.03)}
+    for i in range(len(layer_types)):
+        p = f"model.layers.{i}."
+        for norm in ("input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm",
+                     "post_feedforward_layernorm"):
+            t[p + norm + ".weight"] = gemma_gain(hidden)
+        t[p + "self_attn.q_norm.weight"] = gemma_gain(head_dim)
+        t[p + "self_attn.k_norm.weight"] = gemma_gain(head_dim)
+        t[p + "self_attn.q_proj.weight"] = normal(rng, (heads * head_dim, hidden), 0.2)
+        t[p + "self_attn.k_proj.weight"] = normal(rng, (kv_heads * head_dim, hidden), 0.2)
+        t[p + "self_attn.v_proj.weight"] = normal(rng, (kv_heads * head_dim, hidden), 0.2)
+        t[p + "self_attn.o_proj.weight"] = normal(rng, (hidden, heads * head_dim), 0.2)
+        t[p + "mlp.gate_proj.weight"] = normal(rng, (inter, hidden), 0.2)
+        t[p + "mlp.up_proj.weight"] = normal(rng, (inter, hidden), 0.2)
+        t[p + "mlp.down_proj.weight"] = normal(rng, (hidden, inter), 0.2)
+    t["model.norm.weight"] = gemma_gain(hidden)
+    return config, t
+
+
+# New models go at the end: each model's seed is its index here, so the others' weights (and goldens) stay.
 MODELS = {
     "gpt2": lambda rng: gpt2(rng),
     "llama": lambda rng: llama_like(rng, "llama"),
@@ -124,6 +172,10 @@ MODELS = {
                                       rope_scaling={"rope_type": "linear", "factor": 2.0}),
     "qwen2": lambda rng: llama_like(rng, "qwen2", bias=True, tie=True),
     "bloom": lambda rng: bloom(rng),
+    "gemma3": lambda rng: gemma3(rng),
+    "gemma3_softcap": lambda rng: gemma3(rng, final_softcap=0.5),
+    "qwen3": lambda rng: llama_like(rng, "qwen3", head_dim=32, qk_norm=True, tie=True),
+    "mistral_swa": lambda rng: llama_like(rng, "mistral", heads=8, kv_heads=2, sliding_window=5),
 }
 
 

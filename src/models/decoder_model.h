@@ -1,5 +1,5 @@
-// DecoderModel: a decoder-only transformer (GPT-2, LLaMA/Mistral/Qwen2/SmolLM2, BLOOM) built from a
-// ModelSource. The model holds weights only (views into the mapped file); the KV cache belongs to the
+// DecoderModel: a decoder-only transformer (GPT-2, LLaMA/Mistral/Qwen2/Qwen3/SmolLM2, BLOOM, Gemma 3) built
+// from a ModelSource. The model holds weights only (views into the mapped file); the KV cache belongs to the
 // caller's session.
 //
 //   auto model = load_decoder_model(open_model_source("model.gguf"));
@@ -62,7 +62,7 @@ class DecoderModel {
 };
 
 // Picks the architecture from source.architecture; throws loom::Error for an unknown one
-// ("unknown architecture 'xyz'; loom runs: gpt2, llama, mistral, qwen2, bloom"), for a missing tensor or a
+// ("unknown architecture 'xyz'; loom runs: gpt2, llama, mistral, qwen2, qwen3, bloom, gemma3"), for a missing tensor or a
 // tensor whose shape differs from the config (naming the tensor, expected and found shapes).
 std::unique_ptr<DecoderModel> load_decoder_model(const ModelSource& source);
 
@@ -73,5 +73,6 @@ ModelConfig read_model_config(const ModelSource& source);
 std::unique_ptr<DecoderModel> make_llama_model(const ModelSource& source, ModelConfig config);
 std::unique_ptr<DecoderModel> make_gpt2_model(const ModelSource& source, ModelConfig config);
 std::unique_ptr<DecoderModel> make_bloom_model(const ModelSource& source, ModelConfig config);
+std::unique_ptr<DecoderModel> make_gemma3_model(const ModelSource& source, ModelConfig config);
 
 }  // namespace loom

@@ -1,9 +1,10 @@
-// LLaMA family: LLaMA, Mistral, Qwen2 (Q/K/V biases), SmolLM2.
+// LLaMA family: LLaMA, Mistral (sliding window), Qwen2 (Q/K/V biases), Qwen3 (per-head RMSNorm of q and k
+// before RoPE), SmolLM2.
 //   x = embed(tokens)
-//   per layer:  x += o(attention(rope(q(rms(x))), rope(k(rms(x))), v(rms(x))))
+//   per layer:  x += o(attention(rope(qn(q(rms(x)))), rope(kn(k(rms(x)))), v(rms(x))))   qn, kn: Qwen3 only
 //               x += down(silu(gate(rms(x))) * up(rms(x)))
 //   logits = lm_head(rms(x))            (lm_head tied to the embedding when the file has none)
-// Mistral's sliding window (4096) is not applied: loom's contexts default to less than that.
+// Layers the config marks (Mistral: all) attend within its sliding window.
 #include <cmath>
 #include <string>
 #include <vector>
@@ -35,6 +36,7 @@ struct LlamaNames {
 
 struct LlamaLayer {
     Norm attn_norm, ffn_norm;
+    Norm q_norm, k_norm;  // [head_dim] per head (Qwen3), or empty
     Linear q, k, v, o;  // q: [n_head*hd, D]; k, v: [n_head_kv*hd, D]; o: [D, n_head*hd]
     SwiGluFfn ffn;
 };
@@ -63,6 +65,8 @@ class LlamaModel : public DecoderModel {
                               names.layer(i, "attn_v.bias", "self_attn.v_proj.bias"));
             L.o = load_linear(w, names.layer(i, "attn_output.weight", "self_attn.o_proj.weight"), D, q_dim,
                               names.layer(i, "attn_output.bias", "self_attn.o_proj.bias"));
+            L.q_norm = optional_rms(w, names.layer(i, "attn_q_norm.weight", "self_attn.q_norm.weight"), hd);
+            L.k_norm = optional_rms(w, names.layer(i, "attn_k_norm.weight", "self_attn.k_norm.weight"), hd);
             L.ffn.gate = load_linear(w, names.layer(i, "ffn_gate.weight", "mlp.gate_proj.weight"), c.n_ff, D);
             L.ffn.up = load_linear(w, names.layer(i, "ffn_up.weight", "mlp.up_proj.weight"), c.n_ff, D);
             L.ffn.down = load_linear(w, names.layer(i, "ffn_down.weight", "mlp.down_proj.weight"), D, c.n_ff);
@@ -102,9 +106,11 @@ class LlamaModel : public DecoderModel {
             L.q.forward(h_.data(), q_.data(), T);
             L.k.forward(h_.data(), k_.data(), T);
             L.v.forward(h_.data(), v_.data(), T);
+            norm_heads(L, T);
             rope_.apply(q_.data(), q_dim, c.n_head, pos0, T);
             rope_.apply(k_.data(), kv_dim, c.n_head_kv, pos0, T);
             cache.store(l, pos0, T, k_.data(), v_.data(), kv_dim);
+            ap.window = c.window_of_layer(l);
             causal_attention(att_.data(), q_dim, q_.data(), q_dim, cache, l, pos0, T, ap);
             L.o.forward(att_.data(), h_.data(), T);
             add(x_.data(), x_.data(), h_.data(), T * D);
@@ -142,6 +148,8 @@ class LlamaModel : public DecoderModel {
             L.q.forward(h_.data(), q_.data(), B);
             L.k.forward(h_.data(), k_.data(), B);
             L.v.forward(h_.data(), v_.data(), B);
+            norm_heads(L, B);
+            ap.window = c.window_of_layer(l);
             for (int64_t b = 0; b < B; ++b) {
                 KvCache& cache = *caches[b];
                 const int64_t pos = cache.size();
@@ -164,6 +172,15 @@ class LlamaModel : public DecoderModel {
   private:
     Norm rms(const WeightMap& w, const std::string& name) const {
         return Norm{Norm::Kind::Rms, require_vector(w, name, config_.n_embd), {}, config_.norm_eps};
+    }
+    Norm optional_rms(const WeightMap& w, const std::string& name, int64_t n) const {
+        return Norm{Norm::Kind::Rms, optional_vector(w, name, n), {}, config_.norm_eps};
+    }
+
+    // Qwen3: RMSNorm over each head of q_ and k_ (rows [T, n_head * hd] seen as [T * n_head, hd]).
+    void norm_heads(const LlamaLayer& L, int64_t T) {
+        if (L.q_norm.size() > 0) L.q_norm.forward(q_.data(), q_.data(), T * config_.n_head);
+        if (L.k_norm.size() > 0) L.k_norm.forward(k_.data(), k_.data(), T * config_.n_head_kv);
     }
 
     Embedding embed_;

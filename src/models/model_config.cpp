@@ -8,7 +8,7 @@
 namespace loom {
 
 const char* supported_decoder_architectures() {
-    return "gpt2, llama, mistral, qwen2, bloom";
+    return "gpt2, llama, mistral, qwen2, qwen3, bloom, gemma3";
 }
 
 namespace {
@@ -19,8 +19,9 @@ Error unknown_architecture(const std::string& arch) {
 
 ModelFamily family_of(const std::string& arch) {
     if (arch == "gpt2") return ModelFamily::Gpt2;
-    if (arch == "llama" || arch == "mistral" || arch == "qwen2") return ModelFamily::Llama;
+    if (arch == "llama" || arch == "mistral" || arch == "qwen2" || arch == "qwen3") return ModelFamily::Llama;
     if (arch == "bloom") return ModelFamily::Bloom;
+    if (arch == "gemma3" || arch == "gemma3_text") return ModelFamily::Gemma3;
     throw unknown_architecture(arch);
 }
 
@@ -53,6 +54,20 @@ void finish_model_config(ModelConfig& c) {
         throw Error("rope dimension count " + std::to_string(c.rope.n_rot) + " does not fit head size " +
                     std::to_string(c.head_dim));
     if (!(c.norm_eps > 0.0f)) throw Error("norm epsilon must be positive");
+    if (c.sliding_window < 0) throw Error("sliding window must not be negative");
+    if (c.sliding_window > 0 && c.swa_layers.empty()) c.swa_layers.assign(c.n_layer, true);
+    if (c.sliding_window > 0 && static_cast<int64_t>(c.swa_layers.size()) != c.n_layer)
+        throw Error("sliding-window layer list has " + std::to_string(c.swa_layers.size()) + " entries for " +
+                    std::to_string(c.n_layer) + " layers");
+    if (c.rope_local.n_rot == 0) c.rope_local.n_rot = c.rope.n_rot;
+}
+
+// Gemma 3 interleaves 5 local (sliding-window) layers with 1 global one: layer i is global when (i + 1) % 6 == 0
+// (transformers' default sliding_window_pattern; llama.cpp's fixed pattern for gemma3 GGUFs).
+std::vector<bool> gemma3_swa_layers(int64_t n_layer, int64_t pattern) {
+    std::vector<bool> layers(static_cast<size_t>(n_layer));
+    for (int64_t i = 0; i < n_layer; ++i) layers[i] = pattern <= 0 || (i + 1) % pattern != 0;
+    return layers;
 }
 
 namespace {
@@ -102,6 +117,14 @@ ModelConfig model_config_from_gguf(const GgufFile& g) {
     // llama.cpp's converter permutes the Q/K rows of llama-arch weights (LLaMA, Mistral, SmolLM2) so that
     // RoPE rotates adjacent pairs; qwen2 is converted unpermuted and keeps the NeoX/HF halves.
     r.layout = c.architecture == "llama" ? RopeLayout::AdjacentPairs : RopeLayout::Halves;
+    if (c.family == ModelFamily::Gemma3) {
+        // What llama.cpp reads from a gemma3 GGUF; the rest is fixed by the architecture (as llama.cpp fixes it):
+        // local layers rotate with base 10000 unscaled; scores scale by 1/sqrt(head_dim) (27B, the 62-layer
+        // model, by 1/sqrt(hidden / heads)); norm gains are stored with Gemma's +1 already added.
+        c.sliding_window = g.get_int(p + "attention.sliding_window").value_or(0);
+        if (c.sliding_window > 0) c.swa_layers = gemma3_swa_layers(c.n_layer, 6);
+        if (auto cap = g.get_float(p + "final_logit_softcapping")) c.final_logit_softcap = static_cast<float>(*cap);
+    }
     std::string scaling = g.get_string(p + "rope.scaling.type").value_or("none");
     if (scaling == "linear") {
         r.scaling = RopeScaling::Linear;
@@ -119,6 +142,13 @@ ModelConfig model_config_from_gguf(const GgufFile& g) {
     r.original_context = g.get_int(p + "rope.scaling.original_context_length").value_or(c.n_ctx_train);
     if (r.scaling != RopeScaling::None && !(r.factor > 0.0f))
         throw Error("rope scaling factor must be positive").file(g.path());
+    if (c.family == ModelFamily::Gemma3) {
+        c.rope_local = RopeConfig{};
+        c.rope_local.layout = RopeLayout::Halves;
+        c.rope_local.n_rot = r.n_rot;
+        const int64_t head_dim = c.head_dim > 0 ? c.head_dim : c.n_embd / c.n_head;
+        c.query_pre_attn_scalar = static_cast<float>(c.n_layer == 62 ? c.n_embd / c.n_head : head_dim);
+    }
     finish_model_config(c);
     return c;
 }
@@ -128,6 +158,11 @@ std::string ModelConfig::describe() const {
     out << architecture << ": " << n_layer << " layers, " << n_embd << " hidden, " << n_head << " heads ("
         << n_head_kv << " kv, head size " << head_dim << "), ffn " << n_ff << ", vocab " << n_vocab
         << ", trained context " << n_ctx_train;
+    if (sliding_window > 0) {
+        int64_t n_swa = 0;
+        for (bool b : swa_layers) n_swa += b ? 1 : 0;
+        out << ", sliding window " << sliding_window << " on " << n_swa << " of " << n_layer << " layers";
+    }
     return out.str();
 }
 

@@ -12,8 +12,8 @@ namespace loom {
 
 class GgufFile;
 
-// Which architecture file builds the model. LLaMA, Mistral, Qwen2 and SmolLM2 share one (llama).
-enum class ModelFamily { Gpt2, Llama, Bloom };
+// Which architecture file builds the model. LLaMA, Mistral, Qwen2, Qwen3 and SmolLM2 share one (llama).
+enum class ModelFamily { Gpt2, Llama, Bloom, Gemma3 };
 
 // How RoPE pairs up the dimensions of a head it rotates:
 //   Halves:        (x[i], x[i + d/2]) — Hugging Face "rotate_half", and GGUF gpt-neox-style archs (qwen2).
@@ -38,7 +38,7 @@ struct RopeConfig {
 };
 
 struct ModelConfig {
-    std::string architecture;  // as the source names it: "llama", "qwen2", "gpt2", "bloom", "mistral"
+    std::string architecture;  // as the source names it: "llama", "qwen2", "gpt2", "bloom", "mistral", ...
     ModelFamily family = ModelFamily::Llama;
     bool from_gguf = false;
 
@@ -51,16 +51,32 @@ struct ModelConfig {
     int64_t n_vocab = 0;
     int64_t n_ctx_train = 0;  // the context the model was trained with (its position table size for GPT-2)
     float norm_eps = 1e-5f;   // RMSNorm or LayerNorm epsilon
-    RopeConfig rope;          // llama family only
+    RopeConfig rope;          // llama family and Gemma 3 (its global layers)
+
+    // Sliding-window attention: a query at position i sees keys i - sliding_window + 1 .. i on the layers
+    // swa_layers marks (Mistral: every layer; Gemma 3: the local layers, 5 of every 6). 0: no window.
+    int64_t sliding_window = 0;
+    std::vector<bool> swa_layers;  // [n_layer] when sliding_window > 0
+    RopeConfig rope_local;         // Gemma 3's local (sliding-window) layers: their own base, no scaling
+    // Gemma: scores are q.k / sqrt(query_pre_attn_scalar) (0: head_dim); logits -> cap * tanh(logits / cap)
+    // when final_logit_softcap > 0.
+    float query_pre_attn_scalar = 0.0f;
+    float final_logit_softcap = 0.0f;
 
     // Tokens ids the source declares (-1 when absent); the tokenizer's TokenizerInfo is authoritative.
     int64_t bos_token_id = -1;
     int64_t eos_token_id = -1;
 
+    // The window of layer l's attention (0: full causal attention).
+    int64_t window_of_layer(int64_t l) const {
+        return sliding_window > 0 && static_cast<size_t>(l) < swa_layers.size() && swa_layers[l] ? sliding_window
+                                                                                                 : 0;
+    }
+
     std::string describe() const;  // one line: "llama: 30 layers, 576 hidden, 9 heads (3 kv), ..."
 };
 
-// The architectures loom runs, for error messages: "gpt2, llama, mistral, qwen2, bloom".
+// The architectures loom runs, for error messages: "gpt2, llama, mistral, qwen2, qwen3, bloom, gemma3".
 const char* supported_decoder_architectures();
 
 // Throws loom::Error naming the key when a required hyperparameter is missing or invalid, and
@@ -70,5 +86,8 @@ ModelConfig model_config_from_hf(const nlohmann::json& config);
 
 // Shared by both readers: validates the numbers and fills head_dim / rope.n_rot defaults.
 void finish_model_config(ModelConfig& config);
+
+// Gemma 3's layer pattern: every `pattern`-th layer (1-based) is global, the others use the sliding window.
+std::vector<bool> gemma3_swa_layers(int64_t n_layer, int64_t pattern);
 
 }  // namespace loom

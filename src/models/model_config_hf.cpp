@@ -66,6 +66,57 @@ void read_rope(const json& config, RopeConfig& r, int64_t n_ctx_train) {
     if (!(r.factor > 0.0f)) throw Error("config.json: rope scaling factor must be positive");
 }
 
+// Which layers use the sliding window: transformers' "layer_types" when the config lists them, else each
+// family's own rule. Mistral: every layer (sliding_window absent means transformers' default 4096, null means
+// none); Qwen2/Qwen3: layers >= max_window_layers when use_sliding_window; Gemma 3: sliding_window_pattern.
+void read_sliding_window(const json& config, ModelConfig& c) {
+    const json* window = find_key(config, {"sliding_window"});
+    if (c.architecture == "mistral") {
+        c.sliding_window = config.contains("sliding_window") ? (window ? window->get<int64_t>() : 0) : 4096;
+    } else if (c.architecture == "qwen2" || c.architecture == "qwen3") {
+        const json* use = find_key(config, {"use_sliding_window"});
+        if (!use || !use->get<bool>() || !window) return;
+        c.sliding_window = window->get<int64_t>();
+        const int64_t first = int_key(config, {"max_window_layers"}, 28);
+        c.swa_layers.assign(c.n_layer, false);
+        for (int64_t i = first; i < c.n_layer; ++i) c.swa_layers[i] = true;
+    } else if (c.architecture == "gemma3_text") {
+        c.sliding_window = window ? window->get<int64_t>() : 4096;
+        c.swa_layers = gemma3_swa_layers(c.n_layer, int_key(config, {"sliding_window_pattern"}, 6));
+    }
+    if (c.sliding_window <= 0) return;
+    if (const json* types = find_key(config, {"layer_types"})) {
+        if (!types->is_array() || static_cast<int64_t>(types->size()) != c.n_layer)
+            throw Error("config.json: 'layer_types' must list one entry per layer");
+        c.swa_layers.assign(c.n_layer, false);
+        for (int64_t i = 0; i < c.n_layer; ++i) {
+            const std::string type = (*types)[i].get<std::string>();
+            if (type != "sliding_attention" && type != "full_attention")
+                throw Error("config.json: layer type '" + type + "' is not supported (loom runs " +
+                            "sliding_attention, full_attention)");
+            c.swa_layers[i] = type == "sliding_attention";
+        }
+    }
+}
+
+// Gemma 3's two RoPEs: global layers (rope_theta, default 1e6, with rope_scaling) and local layers
+// (rope_local_base_freq, default 1e4, unscaled); transformers 5 writes both under rope_parameters, keyed by
+// layer type.
+void read_gemma3_ropes(const json& config, ModelConfig& c) {
+    const json* params = find_key(config, {"rope_parameters"});
+    json global = json::object(), local = json::object();
+    if (params && params->is_object() && params->contains("full_attention")) {
+        global["rope_parameters"] = (*params)["full_attention"];
+        if (params->contains("sliding_attention")) local["rope_parameters"] = (*params)["sliding_attention"];
+    } else {
+        if (const json* scaling = find_key(config, {"rope_scaling", "rope_parameters"})) global["rope_scaling"] = *scaling;
+    }
+    global["rope_theta"] = float_key(config, {"rope_theta"}, 1000000.0);
+    local["rope_theta"] = float_key(config, {"rope_local_base_freq"}, 10000.0);
+    read_rope(global, c.rope, c.n_ctx_train);
+    read_rope(local, c.rope_local, c.n_ctx_train);
+}
+
 }  // namespace
 
 ModelConfig model_config_from_hf(const json& config) {
@@ -97,7 +148,31 @@ ModelConfig model_config_from_hf(const json& config) {
         if (find_key(config, {"apply_residual_connection_post_layernorm"}) &&
             config["apply_residual_connection_post_layernorm"].get<bool>())
             throw Error("config.json: BLOOM with apply_residual_connection_post_layernorm is not supported");
-    } else if (c.architecture == "llama" || c.architecture == "mistral" || c.architecture == "qwen2") {
+    } else if (c.architecture == "gemma3_text") {
+        c.family = ModelFamily::Gemma3;
+        c.n_layer = int_key(config, {"num_hidden_layers"});
+        c.n_embd = int_key(config, {"hidden_size"});
+        c.n_head = int_key(config, {"num_attention_heads"});
+        c.n_head_kv = int_key(config, {"num_key_value_heads"}, c.n_head);
+        c.head_dim = int_key(config, {"head_dim"}, 256);
+        c.n_ff = int_key(config, {"intermediate_size"});
+        c.n_ctx_train = int_key(config, {"max_position_embeddings"}, 131072);
+        c.norm_eps = static_cast<float>(float_key(config, {"rms_norm_eps"}, 1e-6));
+        c.query_pre_attn_scalar = static_cast<float>(float_key(config, {"query_pre_attn_scalar"}, 256.0));
+        c.final_logit_softcap = static_cast<float>(float_key(config, {"final_logit_softcapping"}, 0.0));
+        if (const json* act = find_key(config, {"hidden_activation", "hidden_act"}))
+            if (act->get<std::string>() != "gelu_pytorch_tanh")
+                throw Error("config.json: Gemma 3 activation '" + act->get<std::string>() +
+                            "' is not supported (loom runs gelu_pytorch_tanh)");
+        if (find_key(config, {"use_bidirectional_attention"}) && config["use_bidirectional_attention"].get<bool>())
+            throw Error("config.json: Gemma 3 with use_bidirectional_attention is not a causal decoder");
+        read_gemma3_ropes(config, c);
+        read_sliding_window(config, c);
+    } else if (c.architecture == "gemma3") {
+        throw Error("config.json: model_type 'gemma3' is the multimodal Gemma 3; loom runs its text model "
+                    "(model_type 'gemma3_text', Gemma3ForCausalLM)");
+    } else if (c.architecture == "llama" || c.architecture == "mistral" || c.architecture == "qwen2" ||
+               c.architecture == "qwen3") {
         c.family = ModelFamily::Llama;
         c.n_layer = int_key(config, {"num_hidden_layers"});
         c.n_embd = int_key(config, {"hidden_size"});
@@ -112,6 +187,7 @@ ModelConfig model_config_from_hf(const json& config) {
                 throw Error("config.json: activation '" + act->get<std::string>() +
                             "' is not supported (loom runs silu)");
         read_rope(config, c.rope, c.n_ctx_train);
+        read_sliding_window(config, c);
     } else {
         throw Error("unknown architecture '" + c.architecture +
                     "'; loom runs: " + supported_decoder_architectures());

@@ -78,6 +78,7 @@ std::unique_ptr<DecoderModel> load_decoder_model(const ModelSource& source) {
         {ModelFamily::Llama, &make_llama_model},
         {ModelFamily::Gpt2, &make_gpt2_model},
         {ModelFamily::Bloom, &make_bloom_model},
+        {ModelFamily::Gemma3, &make_gemma3_model},
     };
     ModelConfig config = read_model_config(source);
     try {

@@ -50,6 +50,38 @@ void blocked_causal_attention(float* out, int64_t ld_out, const float* q, int64_
     });
 }
 
+// Sliding window, once some query's window starts past key 0 (prefill and decoding): the queries whose windows
+// all start at key 0 go through the blocked kernel as usual; each later query calls the kernel on its own
+// window (keys lo..i, no mask), which the kernel cannot express for a block (it masks only the future).
+void windowed_causal_attention(float* out, int64_t ld_out, const float* q, int64_t ld_q, const KvCache& cache,
+                               int64_t layer, int64_t pos0, int64_t n_tokens, const AttentionParams& p) {
+    const int64_t group = p.n_head / p.n_head_kv, d = p.head_dim, W = p.window;
+    // Queries t < n_full sit at positions < W: their window is the whole causal prefix.
+    const int64_t n_full = std::clamp<int64_t>(W - pos0, 0, n_tokens);
+    if (n_full > 0) blocked_causal_attention(out, ld_out, q, ld_q, cache, layer, pos0, n_full, p);
+    const SimdLevel level = simd_level();
+    parallel_for(p.n_head * (n_tokens - n_full), 4, [&](int64_t begin, int64_t end) {
+        for (int64_t item = begin; item < end; ++item) {
+            const int64_t h = item % p.n_head, t = n_full + item / p.n_head;
+            const int64_t query_pos = pos0 + t, lo = query_pos - W + 1;
+            AttentionHead a;
+            a.q = q + t * ld_q + h * d;
+            a.k = cache.keys(layer, h / group) + lo * d;
+            a.v = cache.values(layer, h / group) + lo * d;
+            a.out = out + t * ld_out + h * d;
+            a.ldq = ld_q;
+            a.ldk = a.ldv = d;
+            a.ldo = ld_out;
+            a.n_q = 1;
+            a.n_k = W;
+            a.d = d;
+            a.scale = p.scale;
+            a.causal_offset = -1;  // the window already ends at the query
+            attention_head(level, a);
+        }
+    });
+}
+
 }  // namespace
 
 void causal_attention(float* out, int64_t ld_out, const float* q, int64_t ld_q, const KvCache& cache,
@@ -59,6 +91,13 @@ void causal_attention(float* out, int64_t ld_out, const float* q, int64_t ld_q, 
     const int64_t group = p.n_head / p.n_head_kv;  // query heads per kv head
     const int64_t d = p.head_dim;
     const bool hooked = p.weights_hook && *p.weights_hook;
+    if (p.window < 0) throw Error("attention: negative sliding window");
+    const bool windowed = p.window > 0 && pos0 + n_tokens > p.window;  // some query's window starts past 0
+    if (windowed && p.alibi_slopes) throw Error("attention: ALiBi with a sliding window is not supported");
+    if (windowed && !hooked) {  // prefill and decoding alike, before any path that sees every key
+        windowed_causal_attention(out, ld_out, q, ld_q, cache, layer, pos0, n_tokens, p);
+        return;
+    }
     if (n_tokens >= kMinBlockQueries && !hooked) {
         blocked_causal_attention(out, ld_out, q, ld_q, cache, layer, pos0, n_tokens, p);
         return;
@@ -102,18 +141,20 @@ void causal_attention(float* out, int64_t ld_out, const float* q, int64_t ld_q, 
             const int64_t t = item / p.n_head, h = item % p.n_head;
             const int64_t query_pos = pos0 + t;
             const int64_t n_keys = query_pos + 1;                // causal: keys 0..query_pos
+            const int64_t lo = p.window > 0 ? std::max<int64_t>(0, n_keys - p.window) : 0;  // window start
             const float* qh = q + t * ld_q + h * d;              // [head_dim]
             const float* keys = cache.keys(layer, h / group);    // [n_ctx, head_dim]
             const float* vals = cache.values(layer, h / group);  // [n_ctx, head_dim]
-            for (int64_t j = 0; j < n_keys; ++j) scores[j] = p.scale * dot(qh, keys + j * d, d);
+            for (int64_t j = 0; j < lo; ++j) scores[j] = 0.0f;   // outside the window: weight 0
+            for (int64_t j = lo; j < n_keys; ++j) scores[j] = p.scale * dot(qh, keys + j * d, d);
             if (p.alibi_slopes)
                 for (int64_t j = 0; j < n_keys; ++j) scores[j] += p.alibi_slopes[h] * static_cast<float>(j);
-            softmax(scores.data(), n_keys);
+            softmax(scores.data() + lo, n_keys - lo);
             if (hooked)
                 (*p.weights_hook)(layer, h, query_pos, std::span<const float>(scores.data(), n_keys));
             float* oh = out + t * ld_out + h * d;  // [head_dim]
             for (int64_t i = 0; i < d; ++i) oh[i] = 0.0f;
-            for (int64_t j = 0; j < n_keys; ++j) {
+            for (int64_t j = lo; j < n_keys; ++j) {
                 const float w = scores[j];
                 const float* vj = vals + j * d;
                 for (int64_t i = 0; i < d; ++i) oh[i] += w * vj[i];

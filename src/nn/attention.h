@@ -1,6 +1,8 @@
 // Causal scaled dot-product attention of new queries over the KV cache (MHA and GQA):
-//   for query head h at position i:  w = softmax_j(scale * q_i . k_j + alibi[h] * j),  j = 0..i
+//   for query head h at position i:  w = softmax_j(scale * q_i . k_j + alibi[h] * j),  j = lo..i
 //                                    out_i = sum_j w_j v_j
+// lo = 0, or with a sliding window W: lo = max(0, i - W + 1) (the query sees its last W positions, itself
+// included, as transformers' sliding_window masks them).
 // Query head h reads kv head h / (n_head / n_head_kv).
 #pragma once
 
@@ -13,7 +15,7 @@ namespace loom {
 class KvCache;
 
 // Optional observer of attention weights (for attention maps): called once per (layer, head, query position)
-// with the softmax weights over key positions 0..query_pos. Called from worker threads: must be thread-safe.
+// with the softmax weights over key positions 0..query_pos (0 outside a sliding window). Called from worker threads: must be thread-safe.
 // Off (null) by default; it costs nothing when unset.
 using AttentionWeightsHook =
     std::function<void(int64_t layer, int64_t head, int64_t query_pos, std::span<const float> weights)>;
@@ -25,6 +27,7 @@ struct AttentionParams {
     float scale = 1.0f;                   // usually 1 / sqrt(head_dim)
     const float* alibi_slopes = nullptr;  // [n_head], or null for no ALiBi
     const AttentionWeightsHook* weights_hook = nullptr;
+    int64_t window = 0;  // sliding window in positions; 0: none
 };
 
 // out: [n_tokens, n_head * head_dim] (row stride ld_out); q: [n_tokens, n_head * head_dim] (row stride ld_q),

@@ -131,7 +131,7 @@ TEST(ModelConfig, UnknownArchitectureNamesWhatLoomRuns) {
         FAIL() << "expected an error";
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find(
-                      "unknown architecture 'xyz'; loom runs: gpt2, llama, mistral, qwen2, bloom"),
+                      "unknown architecture 'xyz'; loom runs: gpt2, llama, mistral, qwen2, qwen3, bloom, gemma3"),
                   std::string::npos);
     }
 }

@@ -24,7 +24,7 @@ fs::path tiny_dir() {
     static const fs::path dir = [] {
         fs::path d = fs::temp_directory_path() / ("loom_server_tiny_" + std::to_string(getpid()));
         const std::string cmd = "python3 scripts/goldens/write_tiny_weights.py --out '" + d.string() +
-                                "' --only llama qwen2 gpt2 bloom > /dev/null";
+                                "' --only llama qwen2 gpt2 bloom gemma3 qwen3 mistral_swa > /dev/null";
         if (std::system(cmd.c_str()) != 0)
             throw std::runtime_error("could not write the tiny models (needs python3 + numpy + safetensors)");
         return d;
@@ -80,7 +80,8 @@ TEST_P(ForwardBatch, EqualsEachSequenceAlone) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Architectures, ForwardBatch, ::testing::Values("llama", "qwen2", "gpt2", "bloom"));
+INSTANTIATE_TEST_SUITE_P(Architectures, ForwardBatch,
+                         ::testing::Values("llama", "qwen2", "gpt2", "bloom", "gemma3", "qwen3", "mistral_swa"));
 
 TEST(ForwardBatchErrors, RejectsMismatchedFullOrRepeatedCaches) {
     ModelSource source = open_model_source((tiny_dir() / "llama").string());

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "core/terminal_text.h"
 
 namespace loom::cli {
@@ -33,6 +34,8 @@ void ChatReplier::reply(ChatConversation& conversation, const std::atomic<bool>*
     const int64_t reply_room = std::min<int64_t>(reply_limit_ > 0 ? reply_limit_ : n_ctx, n_ctx / 4);
     PromptEncoder encode = [this](const nlohmann::ordered_json& messages) {
         const std::string prompt = format_chat(template_, messages, true, model_.bos_token, model_.eos_token);
+        // LOOM_LOG=debug shows each rendering, one JSON string per line (tests/e2e/gemma3_cli.sh reads it).
+        log_debug("chat prompt: ", nlohmann::json(prompt).dump());
         // The template already holds any BOS/special tokens: encode without adding more.
         return model_.tokenizer->encode(prompt, false).ids;
     };

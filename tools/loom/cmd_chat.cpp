@@ -13,6 +13,7 @@
 #include <string>
 
 #include "chat_commands.h"
+#include "chat_template_flag.h"
 #include "chat_conversation.h"
 #include "chat_line_editor.h"
 #include "chat_reply.h"
@@ -110,9 +111,8 @@ int run_chat(ChatOptions& o) {
     const int32_t reply_limit = o.gen.n_predict == kChatReplyUntilEnd ? 0 : o.gen.n_predict;
     o.gen.validate_and_finish();
     LoadedModel m = load_model(resolve_or_pull_model_path(o.gen.model));
-    if (m.chat_template.empty())
-        throw Error("this model has no chat template; use `loom run` for plain completion")
-            .file(m.source.path);
+    apply_chat_template_flag(m, o.gen.chat_template_file);
+    if (m.chat_template.empty()) throw_no_chat_template(m);
     Session session(*m.model, choose_context(m.model->config(), o.gen.context));
     auto sampler = make_sampler_chain(o.gen.sampling);
     GenerationOptions options;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "beam_flags.h"
+#include "chat_template_flag.h"
 #include "command.h"
 #include "core/error.h"
 #include "default_model.h"
@@ -87,6 +88,7 @@ int run(RunOptions& o) {
 
     if (o.quiet) set_progress_quiet(true);
     LoadedModel m = load_model(resolve_or_pull_model_path(o.gen.model));
+    apply_chat_template_flag(m, o.gen.chat_template_file);
     Session session(*m.model, choose_context(m.model->config(), o.gen.context));
     std::vector<int32_t> ids = m.tokenizer->encode(prompt, true).ids;
     const int32_t n_predict = o.gen.tokens_to_predict(session.n_ctx(), ids.size());

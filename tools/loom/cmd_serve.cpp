@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "chat_template_flag.h"
 #include "command.h"
 #include "core/error.h"
 #include "core/parallel.h"
@@ -33,6 +34,7 @@ struct ServeOptions {
     int threads = 0;
     std::vector<std::string> api_keys;
     std::string api_key_file;
+    std::string chat_template_file;  // --chat-template
 };
 
 // The name a model is served under: its file or folder name ("opus-mt-en-de/" -> "opus-mt-en-de").
@@ -51,6 +53,7 @@ int run(ServeOptions& o) {
     const std::string path = resolve_or_pull_model_path(o.model);
     try {
         loaded = std::make_unique<LoadedModel>(load_model(path));
+        apply_chat_template_flag(*loaded, o.chat_template_file);
     } catch (const Error&) {
         // An encoder folder (BERT, MiniLM, ...) serves embeddings; anything else reports the decoder error.
         if (!std::filesystem::is_directory(path)) throw;
@@ -104,6 +107,7 @@ CommandRegistrar serve_registrar(
      [](CLI::App& app) -> std::function<int()> {
          auto o = std::make_shared<ServeOptions>();
          app.add_option("-m,--model", o->model, "model file or folder (default: the default model)");
+         add_chat_template_flag(app, o->chat_template_file);
          add_offline_flag(app);
          app.add_option("--host", o->config.host, "address to listen on")->capture_default_str();
          app.add_option("--port", o->config.port, "port (0: any free port)")

@@ -1,5 +1,7 @@
 #include "generation_flags.h"
 
+#include "chat_template_flag.h"
+
 #include <algorithm>
 #include <climits>
 
@@ -51,6 +53,7 @@ void GenerationFlags::add_to(CLI::App& app) {
     app.add_flag("--f32-activations", f32_activations,
                  "multiply quantized weights with f32 activations (slower; matches a reference that "
                  "dequantizes the model token for token) instead of 8-bit ones");
+    add_chat_template_flag(app, chat_template_file);
 }
 
 void GenerationFlags::validate_and_finish() {

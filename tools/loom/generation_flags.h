@@ -25,6 +25,7 @@ struct GenerationFlags {
     bool allow_context_overflow = false;
     bool ignore_eos = false;
     bool f32_activations = false;   // --f32-activations (kernels/cpu/matmul.h ActivationPrecision::F32)
+    std::string chat_template_file;  // --chat-template (chat_template_flag.h)
 
     void add_to(CLI::App& app);
     // Checks every value (throws loom::Error) before the model is loaded, so bad input fails fast.
