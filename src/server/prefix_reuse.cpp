@@ -12,9 +12,10 @@ int64_t common_prefix_length(std::span<const int32_t> a, std::span<const int32_t
 }
 
 std::optional<ReusePlan> plan_prefix_reuse(std::span<const CachedSequence> slots,
-                                           std::span<const int32_t> prompt, bool reuse) {
-    // The last prompt token always runs: its logits pick the first generated token.
-    const int64_t limit = std::max<int64_t>(0, static_cast<int64_t>(prompt.size()) - 1);
+                                           std::span<const int32_t> prompt, bool reuse, int64_t min_last_pass) {
+    // The last prompt tokens always run (at least the last: its logits pick the first generated token).
+    const int64_t n = static_cast<int64_t>(prompt.size());
+    const int64_t limit = std::max<int64_t>(0, n - std::max<int64_t>(1, std::min(n, min_last_pass)));
     std::vector<int64_t> match(slots.size(), 0);  // [n_slots] reusable prefix per slot
     size_t best = 0;
     for (size_t i = 0; i < slots.size(); ++i) {

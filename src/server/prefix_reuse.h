@@ -3,7 +3,7 @@
 // longest common prefix found in ANY slot (a free one's leftover conversation, or a running one's prompt),
 // so a chat's next turn or a system prompt shared by many users is not recomputed.
 //
-// The choice, for prompt p (at most |p| - 1 tokens are reused: the last one must run to give logits):
+// The choice, for prompt p (at most |p| - min_last_pass tokens are reused; the last one must run anyway):
 //   1. a free slot whose whole content is a prefix of p and matches as long as the best source: run there,
 //      no copy (the next turn of the conversation that slot served);
 //   2. otherwise the least recently used free slot (empty ones first) is the target and the best-matching
@@ -36,9 +36,11 @@ struct ReusePlan {
 // Number of leading tokens a and b share.
 int64_t common_prefix_length(std::span<const int32_t> a, std::span<const int32_t> b);
 
-// The plan for `prompt` over `slots`; nullopt when no slot is free. With reuse off the target is
-// still picked by LRU and n_reused is 0.
+// The plan for `prompt` over `slots`; nullopt when no slot is free. The last min(|p|, min_last_pass) prompt
+// tokens always run (at least the last one: its logits pick the first new token). With reuse off the target
+// is still picked by LRU and n_reused is 0.
 std::optional<ReusePlan> plan_prefix_reuse(std::span<const CachedSequence> slots,
-                                           std::span<const int32_t> prompt, bool reuse);
+                                           std::span<const int32_t> prompt, bool reuse,
+                                           int64_t min_last_pass = 1);
 
 }  // namespace loom::server

@@ -191,7 +191,8 @@ void Scheduler::admit_queued() {
         {
             std::lock_guard lock(mutex_);
             if (queue_.empty()) return;
-            plan = plan_prefix_reuse(sequences, queue_.front()->spec().prompt, config_.prefix_cache);
+            plan = plan_prefix_reuse(sequences, queue_.front()->spec().prompt, config_.prefix_cache,
+                                     config_.min_last_pass);
             if (!plan) return;
             job = std::move(queue_.front());
             queue_.pop_front();
@@ -300,6 +301,16 @@ void Scheduler::retire_cancelled() {
     }
 }
 
+size_t Scheduler::prefill_count(size_t remaining) const {
+    const size_t chunk = static_cast<size_t>(config_.prefill_chunk);
+    const size_t tail = static_cast<size_t>(std::max<int64_t>(1, config_.min_last_pass));
+    if (remaining <= chunk) return remaining;
+    // Leave the last pass at least `tail` tokens (see SchedulerConfig::min_last_pass); chunks smaller than
+    // that (a test's, or a user's choice) are taken as they are.
+    if (chunk >= tail && remaining - chunk < tail) return remaining - tail;
+    return chunk;
+}
+
 void Scheduler::prefill_one_chunk() {
     const size_t n = slots_.size();
     for (size_t k = 0; k < n; ++k) {
@@ -307,7 +318,7 @@ void Scheduler::prefill_one_chunk() {
         if (slot.state != Slot::State::Prefill) continue;
         // A new job runs its prompt; a preempted one re-runs everything it had (prompt + generated tokens).
         const std::vector<int32_t>& prompt = slot.resuming ? slot.replay : slot.job->spec().prompt;
-        const size_t count = std::min<size_t>(config_.prefill_chunk, prompt.size() - slot.n_prefilled);
+        const size_t count = prefill_count(prompt.size() - slot.n_prefilled);
         if (!make_room(slot.cache.blocks_to_write(slot.cache.size(), static_cast<int64_t>(count)), slot)) {
             if (older_job_running(slot)) continue;  // they will finish and free memory: wait
             if (slot.resuming) {  // what it generated before the preemption no longer fits: it ends there

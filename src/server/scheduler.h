@@ -42,6 +42,12 @@ struct SchedulerConfig {
     bool prefix_cache = true;     // reuse the KV of prompt prefixes other jobs have run (--no-prefix-cache)
     int64_t kv_memory = 0;        // bytes of the KV block pool (--kv-memory); 0: n_slots x n_ctx positions
     int64_t kv_block_size = 16;   // positions per KV block
+    // A prompt's last pass runs at least this many of its tokens (all, when it has fewer): after a reused
+    // prefix and after the --prefill-chunk split. The kernels pick their path by the rows of a pass (int8 /
+    // f32 GEMM from 4..64 rows by weight type, blocked attention from 4 queries), so a last pass of a few
+    // tokens rounds differently from `loom run`'s one pass over the prompt and a greedy output could change
+    // at a near-tie; 64 rows take the same paths as a whole prompt of 64 or more tokens.
+    int64_t min_last_pass = 64;
 };
 
 class Scheduler {
@@ -86,6 +92,7 @@ class Scheduler {
     void start_job(Slot& slot, std::shared_ptr<Job> job);
     void retire_cancelled();
     void prefill_one_chunk();
+    size_t prefill_count(size_t remaining) const;  // tokens of the next prompt pass
     // KV memory (scheduler_memory.cpp): frees blocks until `needed` are free, dropping free slots' cached
     // prefixes, then preempting jobs admitted after `requester`; false when that is not enough.
     bool make_room(int64_t needed, const Slot& requester);

@@ -18,6 +18,7 @@ loom = sys.argv[1]
 t = Checks("serve_prefix_cache")
 model = default_model()
 N_NEW = 16
+MIN_LAST_PASS = 64  # SchedulerConfig::min_last_pass
 
 SYSTEM = ("You are a careful assistant for a public library. Answer in one short sentence, name the shelf "
           "where the reader can find books on the subject, and suggest one classic title. The library has "
@@ -88,24 +89,28 @@ def concurrent_equal_loom_run(server):
         answers = list(pool.map(ask, prompts))
     with ThreadPoolExecutor(max_workers=2) as pool:  # references: one `loom run` per prompt, two at a time
         references = list(pool.map(loom_run, prompts))
-    n_reusing = 0
+    n_reusing, total_cached = 0, 0
     for i, (prompt, answer, reference) in enumerate(zip(prompts, answers, references)):
         text = answer["choices"][0]["text"]
         t.check(text == reference, f"request {i}: server {text!r} != loom run {reference!r}")
-        c = cached(answer["usage"])
-        t.check(0 <= c < answer["usage"]["prompt_tokens"], f"request {i}: cached {c} of {answer['usage']}")
+        c, n_prompt = cached(answer["usage"]), answer["usage"]["prompt_tokens"]
+        total_cached += c
+        # The last MIN_LAST_PASS prompt tokens always run (docs/server.md); the system text is longer than that
+        # plus the question, so a request that found it reuses exactly the rest.
+        t.check(0 <= c <= n_prompt - min(n_prompt, MIN_LAST_PASS), f"request {i}: cached {c} of {answer['usage']}")
         if prompt.startswith(SYSTEM):
-            n_reusing += c >= n_system - 2  # its last token or two may merge with what follows
+            n_reusing += c == n_prompt - MIN_LAST_PASS
         else:
-            t.check(c <= 2, f"unshared request {i} reports {c} cached tokens")
+            t.check(c == 0, f"unshared request {i} (under {MIN_LAST_PASS} tokens) reports {c} cached tokens")
     # Shared ones find the system text unless every slot had just been taken by unshared prompts.
     t.check(n_reusing >= 18, f"only {n_reusing} of 24 shared requests reused the system text")
-    t.check(server.metric("loom_prompt_tokens_cached_total") >= 18 * (n_system - 2), "metric of cached tokens")
+    t.check(n_system > MIN_LAST_PASS, f"the system text ({n_system} tokens) is too short to test reuse")
+    t.check(server.metric("loom_prompt_tokens_cached_total") >= total_cached > 0, "metric of cached tokens")
     t.check(server.metric("loom_prefix_cache_hits_total") >= 18, "metric of prefix hits")
     # /slots: every slot idle again, the ones that ran keep their cached prefix (positions and blocks).
     status, text, _ = server.get("/slots")
     slots = json.loads(text) if status == 200 else {}
-    t.check(status == 200 and len(slots.get("slots", [])) == 4, f"/slots: {status} {text[:200]}")
+    t.check(status == 200 and len(slots.get("slots", [])) == SLOTS, f"/slots: {status} {text[:200]}")
     if status == 200:
         t.check(all(s["state"] == "idle" and s["generated_tokens"] == 0 for s in slots["slots"]), f"/slots {slots}")
         t.check(all(s["positions"] > 0 and s["kv_blocks"] * slots["kv"]["block_size"] >= s["positions"]
@@ -121,25 +126,28 @@ def chat_second_turn_reuses_the_first(server):
     reply = first["choices"][0]["message"]["content"]
     messages += [{"role": "assistant", "content": reply}, {"role": "user", "content": "And about lakes?"}]
     second = post(server, "/v1/chat/completions", {"messages": messages, "max_tokens": 12, "temperature": 0})
-    n_first = first["usage"]["prompt_tokens"]
-    t.check(cached(second["usage"]) >= n_first,
-            f"turn 2 cached {cached(second['usage'])} < turn 1's prompt of {n_first} tokens")
+    n_first, n_second = first["usage"]["prompt_tokens"], second["usage"]["prompt_tokens"]
+    # All of turn 1 is held (prompt and reply); only the last MIN_LAST_PASS tokens of turn 2 run again.
+    t.check(cached(second["usage"]) == n_second - MIN_LAST_PASS and n_second - MIN_LAST_PASS <= n_first,
+            f"turn 2 cached {cached(second['usage'])} of {n_second} (turn 1: {n_first} tokens)")
     # Streamed, with include_usage: the same turn again reuses at least as much, in the final usage chunk.
     chunks = post_stream(server, "/v1/chat/completions",
                          {"messages": messages, "max_tokens": 12, "temperature": 0, "stream": True,
                           "stream_options": {"include_usage": True}})
     usage = [c["usage"] for c in chunks if c.get("usage")]
-    t.check(len(usage) == 1 and cached(usage[0]) >= n_first, f"streamed usage {usage}")
+    t.check(len(usage) == 1 and cached(usage[0]) == n_second - MIN_LAST_PASS, f"streamed usage {usage}")
     text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks if c.get("choices"))
     t.check(text == second["choices"][0]["message"]["content"], f"streamed {text!r} != whole")
-    # Completions, the same prompt twice, the second streamed: all but its last token come from the cache.
-    body = {"prompt": "The capital of Australia is", "max_tokens": 4, "temperature": 0}
+    # Completions, the same prompt twice, the second streamed: all but its last pass come from the cache.
+    body = {"prompt": SYSTEM + "Question: where are books about lighthouses? Answer:", "max_tokens": 4,
+            "temperature": 0}
     whole = post(server, "/v1/completions", body)
     chunks = post_stream(server, "/v1/completions",
                          {**body, "stream": True, "stream_options": {"include_usage": True}})
     usage = [c["usage"] for c in chunks if c.get("usage")]
     n_prompt = whole["usage"]["prompt_tokens"]
-    t.check(len(usage) == 1 and cached(usage[0]) == n_prompt - 1, f"completion streamed usage {usage}, prompt {n_prompt}")
+    t.check(len(usage) == 1 and cached(usage[0]) == n_prompt - MIN_LAST_PASS,
+            f"completion streamed usage {usage}, prompt {n_prompt}")
     text = "".join(c["choices"][0].get("text", "") for c in chunks if c.get("choices"))
     t.check(text == whole["choices"][0]["text"], f"streamed {text!r} != whole {whole['choices'][0]['text']!r}")
 
@@ -158,7 +166,13 @@ def no_prefix_cache():
         t.check(server.stop() == 0, "--no-prefix-cache server exit code")
 
 
-server = Server(loom, "-m", model, "--slots", "4", "--ctx", "1024", "--timeout", "600")
+# 3 slots, not 4: with the default model's Q4_1 weights, a decode step of 4 or more rows takes the int8 GEMM
+# (kernels/cpu/matmul.cpp, int8_gemm_min_rows) whose rounding differs from the row kernel a 1-row `loom run`
+# step takes, so greedy outputs can differ at near-ties whether or not a prefix is reused (measured: 8
+# concurrent short prompts, --no-prefix-cache: 1-6 of 8 differ with --slots 4, 0 of 8 with --slots 3).
+# Up to 3 rows every step takes the row kernel and the comparison tests what this test is about.
+SLOTS = 3
+server = Server(loom, "-m", model, "--slots", str(SLOTS), "--ctx", "1024", "--timeout", "600")
 try:
     t.run("32 concurrent requests equal loom run", lambda: concurrent_equal_loom_run(server))
     t.run("chat second turn", lambda: chat_second_turn_reuses_the_first(server))

@@ -75,6 +75,14 @@ TEST(PrefixReusePlan, TheLastPromptTokenAlwaysRunsAndNoFreeSlotMeansWait) {
     EXPECT_EQ(empty_prompt->n_reused, 0);
 }
 
+TEST(PrefixReusePlan, TheLastPassKeepsMinLastPassTokens) {
+    const Ids held = {1, 2, 3, 4, 5, 6, 7, 8}, prompt = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    const std::vector<CachedSequence> slots = {{held, true, 1}};
+    EXPECT_EQ(plan_prefix_reuse(slots, prompt, true, 4)->n_reused, 6);   // 10 - 4
+    EXPECT_EQ(plan_prefix_reuse(slots, prompt, true, 1)->n_reused, 8);   // all it holds
+    EXPECT_EQ(plan_prefix_reuse(slots, prompt, true, 64)->n_reused, 0);  // a prompt under 64 runs whole
+}
+
 // --- the models ---
 
 struct Models {
@@ -95,6 +103,13 @@ Models& models() {
         return x;
     }();
     return m;
+}
+
+// The tiny f32 models' prompts are far below 64 tokens, where every pass takes the same kernel paths: reuse
+// down to the last token (the real model's e2e test runs the default min_last_pass).
+SchedulerConfig exact_tiny(SchedulerConfig config) {
+    config.min_last_pass = 1;
+    return config;
 }
 
 Ids greedy_alone(DecoderModel& model, const Ids& prompt, int32_t n) {
@@ -175,7 +190,7 @@ void check_shared_and_unshared(const std::string& name) {
     const Ids system = {7, 3, 11, 5, 13, 2, 17, 19, 23, 1, 29, 31};
     const int32_t n_new = 6;
     Metrics metrics;
-    Scheduler scheduler(model, *m.tokenizer, {}, SchedulerConfig{4, 128, /*prefill_chunk=*/5, 64}, metrics);
+    Scheduler scheduler(model, *m.tokenizer, {}, exact_tiny(SchedulerConfig{4, 128, /*prefill_chunk=*/5, 64}), metrics);
 
     // First turns of four conversations (run one after another, so the cached counts are fixed).
     std::vector<Ids> first_turns, first_outputs;
@@ -236,7 +251,7 @@ TEST(PrefixReuseScheduler, SamePromptTwiceReusesAllButTheLastToken) {
     Models& m = models();
     DecoderModel& model = *m.models.at("llama");
     Metrics metrics;
-    Scheduler scheduler(model, *m.tokenizer, {}, SchedulerConfig{2, 128, 64, 8}, metrics);
+    Scheduler scheduler(model, *m.tokenizer, {}, exact_tiny(SchedulerConfig{2, 128, 64, 8}), metrics);
     const Ids prompt = {5, 4, 3, 2, 1, 9};
     const Ids alone = greedy_alone(model, prompt, 10);
     EXPECT_EQ(run_jobs(scheduler, {prompt}, 10)[0].tokens, alone);
@@ -254,7 +269,7 @@ TEST(PrefixReuseScheduler, CopyingFromARunningJobAndEvictionNeverCorruptIt) {
     Models& m = models();
     DecoderModel& model = *m.models.at("mistral");
     Metrics metrics;
-    Scheduler scheduler(model, *m.tokenizer, {}, SchedulerConfig{2, 128, 3, 16}, metrics);
+    Scheduler scheduler(model, *m.tokenizer, {}, exact_tiny(SchedulerConfig{2, 128, 3, 16}), metrics);
     const Ids long_prompt = {2, 7, 1, 8, 2, 8, 1, 8, 2, 8, 4, 5};
     const int32_t n_long = 60;
     JobSpec spec;
@@ -291,7 +306,7 @@ TEST(PrefixReuseScheduler, OffRecomputesEveryPrompt) {
     Models& m = models();
     DecoderModel& model = *m.models.at("llama");
     Metrics metrics;
-    SchedulerConfig config{2, 128, 64, 8};
+    SchedulerConfig config = exact_tiny(SchedulerConfig{2, 128, 64, 8});
     config.prefix_cache = false;
     Scheduler scheduler(model, *m.tokenizer, {}, config, metrics);
     const Ids prompt = {5, 4, 3, 2, 1, 9};
