@@ -93,6 +93,50 @@ void causal_attention(float* out, int64_t ld_out, const float* q, int64_t ld_q, 
         blocked_causal_attention(out, ld_out, q, ld_q, cache, layer, pos0, n_tokens, p);
         return;
     }
+    if (!hooked && simd_level() == SimdLevel::Avx512) {
+        // Decoding: the query heads of one KV head (grouped-query attention; one head when ALiBi gives each
+        // its own slope) read K and V once, where they lie in the cache (kernels/cpu/attention_head.h). With
+        // fewer (token, KV head) pairs than two per thread, groups split so both threads have work.
+        const int64_t pairs = n_tokens * p.n_head_kv;
+        const int64_t max_group = p.alibi_slopes ? 1 : group;
+        const int64_t pieces = std::clamp<int64_t>((2 * num_threads() + pairs - 1) / pairs, 1, max_group);
+        const int64_t piece = (max_group + pieces - 1) / pieces;  // query heads per work item
+        const int64_t per_kv = (group + piece - 1) / piece;        // work items per (token, KV head)
+        // A paged cache hands each KV head's blocks over as runs (the first n_k keys count).
+        std::vector<std::vector<KeyRun>> runs(cache.paged() ? static_cast<size_t>(p.n_head_kv) : 0);
+        for (size_t kv = 0; kv < runs.size(); ++kv)
+            cache.for_each_run(layer, static_cast<int64_t>(kv), pos0 + n_tokens,
+                               [&](int64_t, int64_t n, const float* k, const float* v) {
+                                   runs[kv].push_back(KeyRun{k, v, n});
+                               });
+        parallel_for(pairs * per_kv, 1, [&](int64_t begin, int64_t end) {
+            for (int64_t item = begin; item < end; ++item) {
+                const int64_t t = item / (p.n_head_kv * per_kv), kv = item / per_kv % p.n_head_kv;
+                const int64_t h0 = kv * group + item % per_kv * piece, heads = std::min(piece, (kv + 1) * group - h0);
+                AttentionHead a;
+                a.q = q + t * ld_q + h0 * d;
+                if (cache.paged()) {
+                    a.runs = runs[static_cast<size_t>(kv)].data();
+                    a.n_runs = static_cast<int64_t>(runs[static_cast<size_t>(kv)].size());
+                } else {
+                    a.k = cache.keys(layer, kv);
+                    a.v = cache.values(layer, kv);
+                }
+                a.out = out + t * ld_out + h0 * d;
+                a.ldq = a.ldo = d;  // the heads of one token lie side by side
+                a.ldk = a.ldv = d;
+                a.n_q = heads;
+                a.n_k = pos0 + t + 1;
+                a.d = d;
+                a.scale = p.scale;
+                a.causal_offset = pos0 + t;
+                a.same_position = true;
+                a.alibi_slope = p.alibi_slopes ? p.alibi_slopes[h0] : 0.0f;
+                attention_head(SimdLevel::Avx512, a);
+            }
+        });
+        return;
+    }
     // One work item per (query token, head); each needs a scores row of up to pos0 + n_tokens entries.
     parallel_for(n_tokens * p.n_head, 4, [&](int64_t begin, int64_t end) {
         std::vector<float> scores(static_cast<size_t>(pos0 + n_tokens));  // [n_keys]

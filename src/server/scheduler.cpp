@@ -269,8 +269,11 @@ void Scheduler::start_job(Slot& slot, std::shared_ptr<Job> job) {
         if (spec.grammar) {
             if (!grammar_trie_)
                 grammar_trie_ = std::make_shared<const grammar::TokenTrie>(grammar::TokenBytes::from_tokenizer(tokenizer_));
-            slot.sampler->add_front(
-                std::make_unique<grammar::GrammarSampler>(spec.grammar, grammar_trie_, end_of_generation_));
+            auto stage = std::make_unique<grammar::GrammarSampler>(spec.grammar, grammar_trie_, end_of_generation_);
+            // the answer closes within max_tokens and the context left after the prompt
+            stage->set_token_budget(std::min<int64_t>(spec.max_tokens,
+                                                      config_.n_ctx - static_cast<int64_t>(spec.prompt.size())));
+            slot.sampler->add_front(std::move(stage));
         }
         slot.stream = std::make_unique<DecodeStream>(tokenizer_, /*skip_special_tokens=*/true);
         slot.stops = std::make_unique<StopStringMatcher>(spec.stop);

@@ -3,6 +3,8 @@
 // scalar q.k / softmax / PV reference). The packed-weight GEMM has its own file (test_prepacked_gemm.cpp).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <limits>
 #include <random>
@@ -122,7 +124,7 @@ TEST(EncoderKernels, LayerNormRowsMatchReference) {
 }
 
 void check_attention(int64_t n_q, int64_t n_k, int64_t d, uint32_t seed, int64_t causal_offset = -1,
-                     float alibi_slope = 0.0f) {
+                     float alibi_slope = 0.0f, bool same_position = false) {
     const int64_t ld = 3 * d + 5;  // rows wider than one head, as in a fused QKV matrix
     const std::vector<float> qkv = random_floats(static_cast<size_t>(std::max(n_q, n_k) * ld), seed, -2, 2);
     AttentionHead h;
@@ -137,6 +139,7 @@ void check_attention(int64_t n_q, int64_t n_k, int64_t d, uint32_t seed, int64_t
     h.scale = 1.0f / std::sqrt(static_cast<float>(d));
     h.causal_offset = causal_offset;
     h.alibi_slope = alibi_slope;
+    h.same_position = same_position;
     std::vector<float> want(static_cast<size_t>(n_q * h.ldo), -7.0f);  // -7: untouched padding columns
     std::vector<float> want_p(static_cast<size_t>(n_q * n_k), -1.0f);
     h.out = want.data();
@@ -178,6 +181,81 @@ TEST(EncoderKernels, CausalAttentionHeadMatchesReference) {
     check_attention(64, 64, 32, 12, 0, -0.0625f);
     check_attention(9, 20, 80, 13, 11, -0.5f);
     check_attention(6, 6, 24, 14, -1, -0.25f);  // bidirectional with ALiBi
+}
+
+// Decoding: one query (the AVX-512 variant reads K in place, 4 keys at a time, instead of transposing it):
+// key counts around multiples of 4 and 16, head sizes not a multiple of 16 or above 64, a causal offset
+// short of the last key, ALiBi, and no mask.
+TEST(EncoderKernels, OneQueryAttentionMatchesReference) {
+    check_attention(1, 37, 64, 15, 36);
+    check_attention(1, 4, 64, 16, 3);
+    check_attention(1, 3, 24, 17, 2);
+    check_attention(1, 200, 128, 18, 199, -0.125f);
+    check_attention(1, 40, 80, 19, 20);
+    check_attention(1, 17, 72, 20, -1);
+    check_attention(1, 513, 256, 21, 512);
+}
+
+// Decoding from a paged KV cache: the keys and values come as runs (blocks) of given sizes, each in its own
+// buffer; every variant must equal the reference over the same keys in one block.
+void check_attention_runs(int64_t n_q, int64_t d, const std::vector<int64_t>& run_sizes, uint32_t seed) {
+    int64_t n_k = 0;
+    for (int64_t n : run_sizes) n_k += n;
+    const int64_t ld = 3 * d + 5;
+    const std::vector<float> qkv = random_floats(static_cast<size_t>(std::max(n_q, n_k) * ld), seed, -2, 2);
+    AttentionHead h;
+    h.q = qkv.data();
+    h.k = qkv.data() + d;
+    h.v = qkv.data() + 2 * d;
+    h.ldq = h.ldk = h.ldv = ld;
+    h.ldo = d;
+    h.n_q = n_q;
+    h.n_k = n_k;
+    h.d = d;
+    h.scale = 0.125f;
+    h.causal_offset = n_k - 1;
+    h.same_position = true;
+    std::vector<float> want(static_cast<size_t>(n_q * d));
+    h.out = want.data();
+    attention_head_reference(h);
+    std::vector<std::vector<float>> buffers;  // one per run: its rows of the fused matrix, copied
+    std::vector<KeyRun> runs;
+    int64_t j0 = 0;
+    for (int64_t n : run_sizes) {
+        buffers.emplace_back(qkv.begin() + j0 * ld, qkv.begin() + (j0 + n) * ld);
+        runs.push_back({buffers.back().data() + d, buffers.back().data() + 2 * d, n});
+        j0 += n;
+    }
+    h.k = h.v = nullptr;
+    h.runs = runs.data();
+    h.n_runs = static_cast<int64_t>(runs.size());
+    std::vector<SimdLevel> levels = fast_levels();
+    levels.push_back(SimdLevel::Scalar);
+    for (SimdLevel level : levels) {
+        std::vector<float> got(want.size(), -7.0f);
+        h.out = got.data();
+        attention_head(level, h);
+        float worst = 0.0f;
+        for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(got[i] - want[i]));
+        EXPECT_LE(worst, 2e-6f) << simd_level_name(level) << " n_q=" << n_q << " runs=" << runs.size();
+    }
+}
+
+TEST(EncoderKernels, AttentionOverKeyRunsMatchesOneBlock) {
+    check_attention_runs(1, 64, {16, 16, 5}, 27);
+    check_attention_runs(3, 64, {3, 16, 16, 16, 1}, 28);
+    check_attention_runs(4, 80, {7}, 29);
+    check_attention_runs(5, 128, {32, 32, 32, 9}, 30);
+}
+
+// Decoding with grouped-query attention: the heads of one KV head as the queries of one call, all at the
+// same position (groups of 1 to 4 per pass, and a fifth query past one pass).
+TEST(EncoderKernels, QueryGroupAttentionMatchesReference) {
+    check_attention(3, 37, 64, 22, 36, 0.0f, true);
+    check_attention(2, 9, 64, 23, 8, 0.0f, true);
+    check_attention(4, 130, 128, 24, 100, 0.0f, true);
+    check_attention(5, 21, 80, 25, 20, -0.25f, true);
+    check_attention(7, 66, 64, 26, 65, 0.0f, true);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "formats/gguf.h"
 #include "formats/gguf_tokenizer.h"
 #include "generate/grammar/grammar.h"
+#include "generate/grammar/grammar_completion.h"
 #include "generate/grammar/grammar_matcher.h"
 #include "generate/grammar/grammar_sampler.h"
 #include "generate/grammar/token_mask.h"
@@ -237,6 +238,67 @@ TEST(GrammarSampler, EndOfGenerationOnlyWhereTheGrammarMayEnd) {
     EXPECT_THROW(sampler.accept(*tokenizer->token_to_id("x")), Error);
     sampler.reset();
     EXPECT_EQ(allowed_ids(), first);
+}
+
+// The fewest bytes that finish a sentence: per rule (recursion, multi-byte characters, negated sets), and
+// from a matcher's state (nesting open, a UTF-8 character half-written).
+TEST(GrammarCompletion, FewestBytesToFinish) {
+    const Grammar g = parse_gbnf(R"(root ::= "ab" x | "c"
+x ::= "[" x "]" | "é" | [^a-z\x00-\x7F])");
+    const CompletionLengths lengths(g);
+    EXPECT_EQ(lengths.rule(g.root), 1u);  // "c"
+    GrammarMatcher m(g);
+    EXPECT_EQ(m.min_completion_bytes(lengths), 1u);
+    ASSERT_TRUE(m.accept("ab"));
+    EXPECT_EQ(m.min_completion_bytes(lengths), 2u);  // "é" (the negated set's shortest is 2 bytes too)
+    ASSERT_TRUE(m.accept("[["));
+    EXPECT_EQ(m.min_completion_bytes(lengths), 4u);  // "é]]"
+    ASSERT_TRUE(m.accept("\xC3"));  // the first byte of é: its second byte and "]]" are left, counted safe
+    EXPECT_GE(m.min_completion_bytes(lengths), 3u);
+    EXPECT_LE(m.min_completion_bytes(lengths), 5u);
+    ASSERT_TRUE(m.accept("\xA9]]"));
+    EXPECT_EQ(m.min_completion_bytes(lengths), 0u);
+
+    const Grammar json = parse_gbnf(json_value_gbnf());
+    const CompletionLengths json_lengths(json);
+    GrammarMatcher j(json);
+    ASSERT_TRUE(j.accept(R"({"a": [1, [2)"));
+    EXPECT_EQ(j.min_completion_bytes(json_lengths), 3u);  // "]]}"
+}
+
+// A model that prefers to keep nesting: with a token budget the grammar stage closes the nesting in time, so
+// the answer ends with the end-of-generation token inside the budget; without one it is cut off unfinished.
+TEST(GrammarSampler, TokenBudgetClosesNestingInTime) {
+    auto tokenizer = tokenizer_from_gguf(*GgufFile::open("tests/data/upstream/vocab-tests/ggml-vocab-gpt-2.gguf"));
+    auto trie = std::make_shared<TokenTrie>(TokenBytes::from_tokenizer(*tokenizer));
+    const int32_t eos = *tokenizer->token_to_id("<|endoftext|>");
+    const auto grammar = std::make_shared<Grammar>(parse_gbnf(R"(root ::= "[" root "]" | "x")"));
+    std::vector<float> logits(trie->vocab_size(), 0.0f);
+    logits[static_cast<size_t>(*tokenizer->token_to_id("["))] = 5.0f;
+    logits[static_cast<size_t>(*tokenizer->token_to_id("]"))] = 2.0f;
+    logits[static_cast<size_t>(*tokenizer->token_to_id("x"))] = 1.0f;
+    const auto run = [&](int64_t budget) {
+        GrammarSampler sampler(grammar, trie, {eos});
+        sampler.set_token_budget(budget);
+        std::string text;
+        for (int step = 0; step < 12; ++step) {
+            CandidateArray c = CandidateArray::from_logits(logits);
+            sampler.apply(c);
+            const auto best = std::max_element(c.data.begin(), c.data.end(),
+                                               [](const auto& a, const auto& b) { return a.logit < b.logit; });
+            sampler.accept(best->id);
+            if (best->id == eos) return std::make_pair(text, step + 1);
+            text += *trie->bytes_of(best->id);
+        }
+        return std::make_pair(text, -1);  // not ended
+    };
+    const auto [text, steps] = run(9);
+    EXPECT_EQ(text, "[[[x]]]");  // as deep as 9 steps allow: 7 tokens, then the end
+    EXPECT_EQ(steps, 8);
+    EXPECT_TRUE(matches(*grammar, text));
+    const auto [unbounded, never] = run(0);
+    EXPECT_EQ(never, -1);
+    EXPECT_EQ(unbounded, "[[[[[[[[[[[[");
 }
 
 }  // namespace

@@ -106,6 +106,7 @@ int run(RunOptions& o) {
         // the first decode step then finds cached).
         const auto build_start = std::chrono::steady_clock::now();
         auto grammar_stage = grammar::make_grammar_sampler(*gbnf, *m.tokenizer, m.end_of_generation);
+        grammar_stage->set_token_budget(n_predict);  // close nested JSON in time instead of cutting it at -n
         CandidateArray first_step = CandidateArray::from_logits(std::vector<float>(m.tokenizer->vocab_size(), 0.0f));
         grammar_stage->apply(first_step);
         const double build_ms = milliseconds_since(build_start);

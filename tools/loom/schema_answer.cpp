@@ -66,11 +66,12 @@ SchemaAnswer answer_with_schema(const LoadedModel& m, const nlohmann::ordered_js
     float chosen_probability = 0.0f;
     auto sampler = make_sampler_chain(options.sampling);
     sampler->add_front(std::make_unique<AllowedTokenProbability>(&chosen_probability));
-    sampler->add_front(grammar::make_grammar_sampler(gbnf, *m.tokenizer, m.end_of_generation));
-
     GenerationOptions generation;
     generation.n_predict = options.n_predict == -1 ? static_cast<int32_t>(std::min<int64_t>(room, INT32_MAX))
                                                    : options.n_predict;
+    auto grammar_stage = grammar::make_grammar_sampler(gbnf, *m.tokenizer, m.end_of_generation);
+    grammar_stage->set_token_budget(generation.n_predict);  // the answer closes within -n
+    sampler->add_front(std::move(grammar_stage));
     generation.end_of_generation = m.end_of_generation;
     SchemaAnswer answer;
     GenerationResult result = generate(session, *m.tokenizer, ids, *sampler, generation,

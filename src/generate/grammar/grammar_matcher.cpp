@@ -191,6 +191,34 @@ bool GrammarMatcher::can_end() const {
     return pending_.empty() && !stacks_.empty() && stacks_.front().empty();  // sorted: empty first
 }
 
+uint64_t GrammarMatcher::min_completion_bytes(const CompletionLengths& lengths) const {
+    // Each stack ends when every position on it finishes its sequence: the top waits on a character set (its
+    // own element counted), the others resume after the rule they called.
+    uint64_t best = CompletionLengths::kNever;
+    for (const Stack& s : stacks_) {
+        uint64_t sum = 0;
+        for (Position p : s) sum = std::min(sum + lengths.suffix(rule_of(p), alt_of(p), index_of(p)), CompletionLengths::kNever);
+        best = std::min(best, sum);
+    }
+    if (!pending_.empty() && best < CompletionLengths::kNever) {
+        // plus the rest of the unfinished character (its set's shortest character was counted already, so this
+        // over-estimates by a byte or more: on the safe side)
+        const int len = utf8_sequence_length(static_cast<uint8_t>(pending_[0]));
+        best += static_cast<uint64_t>(std::max(0, len - static_cast<int>(pending_.size())));
+    }
+    return best;
+}
+
+uint64_t GrammarMatcher::max_completion_bytes(const CompletionLengths& lengths) const {
+    uint64_t worst = 0;
+    for (const Stack& s : stacks_) {
+        uint64_t sum = 0;
+        for (Position p : s) sum = std::min(sum + lengths.suffix(rule_of(p), alt_of(p), index_of(p)), CompletionLengths::kNever);
+        if (sum < CompletionLengths::kNever) worst = std::max(worst, sum);
+    }
+    return worst + 4;  // and a pending character's rest
+}
+
 bool GrammarMatcher::must_end() const { return can_end() && stacks_.size() == 1; }
 
 std::string GrammarMatcher::state_key() const {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "generate/grammar/grammar.h"
+#include "generate/grammar/grammar_completion.h"
 
 namespace loom::grammar {
 
@@ -35,6 +36,11 @@ class GrammarMatcher {
     bool can_end() const;
     // No more text can follow (every stack is finished): only the end of generation is left.
     bool must_end() const;
+    // Fewest bytes after which the text so far is a complete sentence (0 when it already is; the bytes that
+    // finish a pending UTF-8 character included); CompletionLengths::kNever when it cannot end.
+    uint64_t min_completion_bytes(const CompletionLengths& lengths) const;
+    // The most bytes any one of the current parses needs to finish (kNever ones left out; 0 if none is finite).
+    uint64_t max_completion_bytes(const CompletionLengths& lengths) const;
     // A compact, exact key of the state (equal keys: equal futures), for caching token masks.
     std::string state_key() const;
 

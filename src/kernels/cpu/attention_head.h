@@ -18,6 +18,14 @@
 
 namespace loom {
 
+// Consecutive keys (and their values) that lie together in memory, rows of stride ldk / ldv: a paged KV
+// cache hands its blocks over as runs.
+struct KeyRun {
+    const float* k = nullptr;  // [n, d]
+    const float* v = nullptr;  // [n, d]
+    int64_t n = 0;
+};
+
 struct AttentionHead {
     const float* q = nullptr;  // [n_q, d], row stride ldq
     const float* k = nullptr;  // [n_k, d], row stride ldk
@@ -27,6 +35,13 @@ struct AttentionHead {
     int64_t n_q = 0, n_k = 0, d = 0;  // n_k >= 1
     float scale = 1.0f;
     int64_t causal_offset = -1;  // >= 0: query i sees keys 0 .. causal_offset + i (its position in the cache)
+    // Decoding with grouped-query attention: the n_q queries are heads of one token sharing this K and V, so
+    // every query sees keys 0 .. causal_offset (and the one alibi_slope: group only heads without ALiBi).
+    bool same_position = false;
+    // Optional: the keys as runs (key j is row j of their concatenation; k and v above are then unused).
+    // Taken by the decoding path (n_q == 1 or same_position) of every variant.
+    const KeyRun* runs = nullptr;
+    int64_t n_runs = 0;
     float alibi_slope = 0.0f;    // BLOOM's ALiBi: + slope * j on every score
     float* probs = nullptr;  // optional [n_q, n_k] copy of P, row stride ldp (attention maps)
     int64_t ldp = 0;
@@ -37,7 +52,23 @@ void attention_head_reference(const AttentionHead& h);
 
 // Keys query i of `h` sees: n_k, or fewer when causal.
 inline int64_t attention_keys_of_query(const AttentionHead& h, int64_t i) {
-    return h.causal_offset < 0 ? h.n_k : (h.causal_offset + i + 1 < h.n_k ? h.causal_offset + i + 1 : h.n_k);
+    if (h.causal_offset < 0) return h.n_k;
+    const int64_t seen = h.causal_offset + (h.same_position ? 0 : i) + 1;
+    return seen < h.n_k ? seen : h.n_k;
+}
+
+// Row j of K and of V, through the runs when there are runs (a linear walk: for the reference).
+inline const float* attention_key_row(const AttentionHead& h, int64_t j) {
+    if (!h.runs) return h.k + j * h.ldk;
+    for (int64_t r = 0; r < h.n_runs; j -= h.runs[r].n, ++r)
+        if (j < h.runs[r].n) return h.runs[r].k + j * h.ldk;
+    return nullptr;
+}
+inline const float* attention_value_row(const AttentionHead& h, int64_t j) {
+    if (!h.runs) return h.v + j * h.ldv;
+    for (int64_t r = 0; r < h.n_runs; j -= h.runs[r].n, ++r)
+        if (j < h.runs[r].n) return h.runs[r].v + j * h.ldv;
+    return nullptr;
 }
 
 namespace kernels {

@@ -81,7 +81,10 @@ void attention_head_avx2(const AttentionHead& h) {
             }
             const __m256 bias = _mm256_mul_ps(_mm256_set1_ps(h.alibi_slope),
                                               _mm256_add_ps(iota, _mm256_set1_ps(static_cast<float>(jb))));
-            for (int r = 0; r < rows; ++r) {  // keys a row does not see -> -inf
+            // constant trip counts: acc indexed by a run-time row would live on the stack (a store per FMA)
+#pragma GCC unroll 8
+            for (int r = 0; r < kQ; ++r) {  // keys a row does not see -> -inf
+                if (r >= rows) break;
                 const __m256 real = _mm256_castsi256_ps(lanes(keys_of[r] - jb));
                 _mm256_store_ps(s + r * nkp + jb, _mm256_blendv_ps(neg_inf, _mm256_add_ps(acc[r], bias), real));
             }
@@ -110,7 +113,9 @@ void attention_head_avx2(const AttentionHead& h) {
                     acc[r][1] = _mm256_fmadd_ps(p, v1, acc[r][1]);
                 }
             }
-            for (int r = 0; r < rows; ++r) {
+#pragma GCC unroll 8
+            for (int r = 0; r < kQ; ++r) {
+                if (r >= rows) break;
                 float* o = h.out + (i0 + r) * h.ldo + c0;
                 _mm256_maskstore_ps(o, m0, acc[r][0]);
                 _mm256_maskstore_ps(o + 8, m1, acc[r][1]);

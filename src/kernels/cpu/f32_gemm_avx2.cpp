@@ -66,27 +66,22 @@ struct Micro {
     }
 };
 
-// W row n, elements [k0, k0 + kc), as f32 (block types through the reference dequantizer; amortized over M).
-void dequant_segment(const WeightView& w, int64_t n, int64_t k0, int64_t kc, float* out) {
-    const uint8_t* row = w.row(n);
-    if (w.type == DType::F32) {
-        std::copy_n(reinterpret_cast<const float*>(row) + k0, kc, out);
-        return;
+// kc F16 (or BF16) values -> f32.
+void halves_to_f32(const uint16_t* h, int64_t kc, bool f16, float* out) {
+    int64_t k = 0;
+    for (; k + 8 <= kc; k += 8) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + k));
+        _mm256_storeu_ps(out + k, f16 ? _mm256_cvtph_ps(v)
+                                      : _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(v), 16)));
     }
-    if (w.type == DType::F16 || w.type == DType::BF16) {
-        const uint16_t* h = reinterpret_cast<const uint16_t*>(row) + k0;
-        int64_t k = 0;
-        for (; k + 8 <= kc; k += 8) {
-            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + k));
-            _mm256_storeu_ps(out + k, w.type == DType::F16 ? _mm256_cvtph_ps(v)
-                                                           : _mm256_castsi256_ps(_mm256_slli_epi32(
-                                                                 _mm256_cvtepu16_epi32(v), 16)));
-        }
-        for (; k < kc; ++k) out[k] = w.type == DType::F16 ? f16_to_f32(h[k]) : bf16_to_f32(h[k]);
-        return;
-    }
-    const DTypeInfo& info = dtype_info(w.type);
-    dequantize_row(w.type, row + k0 / info.block_size * info.block_bytes, out, kc);
+    for (; k < kc; ++k) out[k] = f16 ? f16_to_f32(h[k]) : bf16_to_f32(h[k]);
+}
+
+// NR rows [NR][ld] -> tile [kc][NR].
+void rows_to_tile(const float* rows, int64_t ld, int64_t kc, float* tile) {
+    constexpr int NR = Micro::NR;
+    for (int j = 0; j < NR; ++j)
+        for (int64_t k = 0; k < kc; ++k) tile[k * NR + j] = rows[j * ld + k];
 }
 
 #include "kernels/cpu/f32_gemm_driver.h"

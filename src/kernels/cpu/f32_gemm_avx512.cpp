@@ -51,28 +51,31 @@ struct Micro {
     }
 };
 
-// W row n, elements [k0, k0 + kc), as f32. Float types convert 16 at a time; block types use the reference
-// dequantizer (its cost is amortized over all M rows of x).
-void dequant_segment(const WeightView& w, int64_t n, int64_t k0, int64_t kc, float* out) {
-    const uint8_t* row = w.row(n);
-    if (w.type == DType::F32) {
-        std::copy_n(reinterpret_cast<const float*>(row) + k0, kc, out);
-        return;
+// kc F16 (or BF16) values -> f32, 16 at a time.
+void halves_to_f32(const uint16_t* h, int64_t kc, bool f16, float* out) {
+    for (int64_t k = 0; k < kc; k += 16) {
+        const __mmask16 mask = static_cast<__mmask16>(kc - k >= 16 ? 0xFFFF : (1u << (kc - k)) - 1);
+        const __m256i v = _mm256_maskz_loadu_epi16(mask, h + k);
+        const __m512 f = f16 ? _mm512_cvtph_ps(v) : _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16));
+        _mm512_mask_storeu_ps(out + k, mask, f);
     }
-    if (w.type == DType::F16 || w.type == DType::BF16) {
-        const uint16_t* h = reinterpret_cast<const uint16_t*>(row) + k0;
-        for (int64_t k = 0; k < kc; k += 16) {
-            const __mmask16 mask = static_cast<__mmask16>(kc - k >= 16 ? 0xFFFF : (1u << (kc - k)) - 1);
-            const __m256i v = _mm256_maskz_loadu_epi16(mask, h + k);
-            const __m512 f = w.type == DType::F16
-                                 ? _mm512_cvtph_ps(v)
-                                 : _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16));
-            _mm512_mask_storeu_ps(out + k, mask, f);
+}
+
+// NR rows [NR][ld] -> tile [kc][NR], 16 rows x 16 columns at a time transposed in registers (a scalar
+// transposing copy cost as much as the FMAs at M = 128).
+void rows_to_tile(const float* rows, int64_t ld, int64_t kc, float* tile) {
+    constexpr int NR = Micro::NR;
+    for (int64_t k = 0; k < kc; k += 16) {
+        const int steps = static_cast<int>(std::min<int64_t>(16, kc - k));
+        const auto mask = static_cast<__mmask16>((1u << steps) - 1);
+        for (int h = 0; h < NR / 16; ++h) {
+            __m512i v[16];
+            for (int j = 0; j < 16; ++j)
+                v[j] = _mm512_castps_si512(_mm512_maskz_loadu_ps(mask, rows + (16 * h + j) * ld + k));
+            transpose16x16_epi32(v);
+            for (int s = 0; s < steps; ++s) _mm512_store_ps(tile + (k + s) * NR + 16 * h, _mm512_castsi512_ps(v[s]));
         }
-        return;
     }
-    const DTypeInfo& info = dtype_info(w.type);
-    dequantize_row(w.type, row + k0 / info.block_size * info.block_bytes, out, kc);
 }
 
 #include "kernels/cpu/f32_gemm_driver.h"

@@ -12,8 +12,10 @@
 //     c[i, j] (+)= sum_k a(i, k) * b[k * NR + j] (+ bias[j]) for i < R, j < n_valid, where a(i, k) is
 //     a[k * MR + i] (a sliver of packed x, [kc][MR]) or, kDirect, a[i * lda + k] (rows of x where they lie);
 //     b: [kc][NR] (one weight tile), bias: [NR] or null.
-//   void dequant_segment(const WeightView&, int64_t n, int64_t k0, int64_t kc, float* out)
-//     W row n, elements [k0, k0 + kc), as f32.
+//   void halves_to_f32(const uint16_t* h, int64_t kc, bool f16, float* out)
+//     kc F16 (f16 = true) or BF16 values as f32.
+//   void rows_to_tile(const float* rows, int64_t ld, int64_t kc, float* tile)
+//     NR rows (row j at rows + j * ld, columns [0, kc)) -> one weight tile [kc][NR].
 //
 // Blocking: x is packed once per call into slivers of MR rows, k-major ([M/MR][K][MR]). W is taken in blocks
 // of kNC rows x kKC columns (128 x 256 floats, 128 KiB, held in L2) laid out as tiles [kc][NR]: packed at
@@ -74,22 +76,36 @@ inline void multiply_block(const float* xp, const float* x, int64_t ldx, int64_t
     }
 }
 
-// W rows [nb, nb + rows) x columns [k0, k0 + kc) -> [ceil(rows/NR)][kc][NR], zero-padded past `rows`.
+// W row n, elements [k0, k0 + kc), as f32: F32 copied, F16 / BF16 widened, block types through the reference
+// dequantizer (its cost is amortized over all M rows of x).
+inline void dequant_segment(const WeightView& w, int64_t n, int64_t k0, int64_t kc, float* out) {
+    const uint8_t* row = w.row(n);
+    if (w.type == DType::F32) {
+        std::copy_n(reinterpret_cast<const float*>(row) + k0, kc, out);
+    } else if (w.type == DType::F16 || w.type == DType::BF16) {
+        halves_to_f32(reinterpret_cast<const uint16_t*>(row) + k0, kc, w.type == DType::F16, out);
+    } else {
+        const DTypeInfo& info = dtype_info(w.type);
+        dequantize_row(w.type, row + k0 / info.block_size * info.block_bytes, out, kc);
+    }
+}
+
+// W rows [nb, nb + rows) x columns [k0, k0 + kc) -> [ceil(rows/NR)][kc][NR], zero-padded past `rows`: each
+// tile's NR rows are dequantized into rows_buf ([NR][kKC]) and transposed into the tile by rows_to_tile.
 inline void pack_w(const WeightView& w, int64_t nb, int64_t rows, int64_t k0, int64_t kc, float* packed,
-                   float* row_buf) {
+                   float* rows_buf) {
     constexpr int NR = Micro::NR;
     const int64_t tiles = (rows + NR - 1) / NR;
     for (int64_t t = 0; t < tiles; ++t) {
-        float* tile = packed + t * kc * NR;
         for (int j = 0; j < NR; ++j) {
             const int64_t r = t * NR + j;
-            if (r < rows) {
-                dequant_segment(w, nb + r, k0, kc, row_buf);
-                for (int64_t k = 0; k < kc; ++k) tile[k * NR + j] = row_buf[k];
-            } else {
-                for (int64_t k = 0; k < kc; ++k) tile[k * NR + j] = 0.0f;
-            }
+            float* dst = rows_buf + j * kKC;
+            if (r < rows)
+                dequant_segment(w, nb + r, k0, kc, dst);
+            else
+                std::fill_n(dst, kc, 0.0f);
         }
+        rows_to_tile(rows_buf, kKC, kc, packed + t * kc * NR);
     }
 }
 
@@ -101,7 +117,7 @@ void gemm_f32(const WeightView& w, const float* x, int64_t ldx, int64_t M, float
     const int64_t m_padded = (M + MR - 1) / MR * MR;
     float* xp = thread_scratch_floats<0>(static_cast<size_t>(m_padded * K));  // [M/MR][K][MR]
     float* wp = thread_scratch_floats<1>(static_cast<size_t>(kNC * kKC));     // [NC/NR][KC][NR]
-    float* row_buf = thread_scratch_floats<2>(kKC);
+    float* row_buf = thread_scratch_floats<2>(static_cast<size_t>(NR * kKC));  // [NR][KC]
     pack_x_slivers(x, ldx, M, K, xp);
     for (int64_t nb = n0; nb < n1; nb += kNC) {
         const int64_t rows = std::min(kNC, n1 - nb);
