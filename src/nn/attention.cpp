@@ -22,9 +22,50 @@ constexpr int64_t kMinBlockQueries = 4;
 // block's n_queries x n_keys x head_dim of work, few enough that two threads stay balanced.
 constexpr int64_t kQueriesPerItem = 64;
 
+// The blocked kernel reads one kv head's keys as one [n_keys, head_dim] matrix: a paged cache's blocks are
+// first gathered into `scratch` ([n_head_kv][2][n_keys][head_dim]: keys then values per head), once per call.
+// Returns the keys of kv head h at rows(h).first, its values at rows(h).second.
+struct KvRows {
+    const float* base = nullptr;  // contiguous cache: keys(layer, 0); gathered: scratch
+    const float* values_base = nullptr;
+    int64_t head_stride = 0;  // floats between two kv heads' rows
+    const float* keys(int64_t h) const { return base + h * head_stride; }
+    const float* values(int64_t h) const { return values_base + h * head_stride; }
+};
+
+KvRows kv_rows(const KvCache& cache, int64_t layer, int64_t n_keys, std::vector<float>& scratch) {
+    const int64_t d = cache.head_dim();
+    if (!cache.paged())
+        return KvRows{cache.keys(layer, 0), cache.values(layer, 0), cache.n_ctx() * d};
+    const int64_t per_head = n_keys * d;
+    scratch.resize(static_cast<size_t>(2 * cache.n_head_kv() * per_head));
+    for (int64_t h = 0; h < cache.n_head_kv(); ++h) {
+        float* k_out = scratch.data() + h * per_head;                             // [n_keys, d]
+        float* v_out = scratch.data() + (cache.n_head_kv() + h) * per_head;       // [n_keys, d]
+        cache.for_each_run(layer, h, n_keys, [&](int64_t p0, int64_t n, const float* k, const float* v) {
+            std::copy(k, k + n * d, k_out + p0 * d);
+            std::copy(v, v + n * d, v_out + p0 * d);
+        });
+    }
+    return KvRows{scratch.data(), scratch.data() + cache.n_head_kv() * per_head, per_head};
+}
+
+// Positions [lo, hi) of one layer and KV head as runs of consecutive rows where they lie (one run for a
+// contiguous cache, one per block for a paged one).
+void key_runs(const KvCache& cache, int64_t layer, int64_t kv_head, int64_t lo, int64_t hi, std::vector<KeyRun>& runs) {
+    const int64_t d = cache.head_dim();
+    runs.clear();
+    cache.for_each_run(layer, kv_head, hi, [&](int64_t p0, int64_t n, const float* k, const float* v) {
+        const int64_t skip = std::clamp<int64_t>(lo - p0, 0, n);
+        if (skip < n) runs.push_back(KeyRun{k + skip * d, v + skip * d, n - skip});
+    });
+}
+
 void blocked_causal_attention(float* out, int64_t ld_out, const float* q, int64_t ld_q, const KvCache& cache,
                               int64_t layer, int64_t pos0, int64_t n_tokens, const AttentionParams& p) {
     const int64_t group = p.n_head / p.n_head_kv, d = p.head_dim;
+    std::vector<float> scratch;  // paged caches only: [2, n_head_kv, n_keys, head_dim]
+    const KvRows rows = kv_rows(cache, layer, pos0 + n_tokens, scratch);
     const int64_t chunks = (n_tokens + kQueriesPerItem - 1) / kQueriesPerItem;
     const SimdLevel level = simd_level();
     parallel_for(p.n_head * chunks, 1, [&](int64_t begin, int64_t end) {
@@ -33,8 +74,8 @@ void blocked_causal_attention(float* out, int64_t ld_out, const float* q, int64_
             const int64_t t1 = std::min(n_tokens, t0 + kQueriesPerItem);
             AttentionHead a;
             a.q = q + t0 * ld_q + h * d;
-            a.k = cache.keys(layer, h / group);
-            a.v = cache.values(layer, h / group);
+            a.k = rows.keys(h / group);
+            a.v = rows.values(h / group);
             a.out = out + t0 * ld_out + h * d;
             a.ldq = ld_q;
             a.ldk = a.ldv = d;
@@ -61,13 +102,15 @@ void windowed_causal_attention(float* out, int64_t ld_out, const float* q, int64
     if (n_full > 0) blocked_causal_attention(out, ld_out, q, ld_q, cache, layer, pos0, n_full, p);
     const SimdLevel level = simd_level();
     parallel_for(p.n_head * (n_tokens - n_full), 4, [&](int64_t begin, int64_t end) {
+        std::vector<KeyRun> runs;
         for (int64_t item = begin; item < end; ++item) {
             const int64_t h = item % p.n_head, t = n_full + item / p.n_head;
             const int64_t query_pos = pos0 + t, lo = query_pos - W + 1;
             AttentionHead a;
             a.q = q + t * ld_q + h * d;
-            a.k = cache.keys(layer, h / group) + lo * d;
-            a.v = cache.values(layer, h / group) + lo * d;
+            key_runs(cache, layer, h / group, lo, query_pos + 1, runs);  // the window, in place
+            a.runs = runs.data();
+            a.n_runs = static_cast<int64_t>(runs.size());
             a.out = out + t * ld_out + h * d;
             a.ldq = ld_q;
             a.ldk = a.ldv = d;
@@ -111,14 +154,19 @@ void causal_attention(float* out, int64_t ld_out, const float* q, int64_t ld_q, 
         const int64_t pieces = std::clamp<int64_t>((2 * num_threads() + pairs - 1) / pairs, 1, max_group);
         const int64_t piece = (max_group + pieces - 1) / pieces;  // query heads per work item
         const int64_t per_kv = (group + piece - 1) / piece;        // work items per (token, KV head)
+        // Each KV head's keys as runs where they lie (one for a contiguous cache, one per block for a paged
+        // one); a query counts the first n_k of them.
+        std::vector<std::vector<KeyRun>> runs(static_cast<size_t>(p.n_head_kv));
+        for (size_t kv = 0; kv < runs.size(); ++kv)
+            key_runs(cache, layer, static_cast<int64_t>(kv), 0, pos0 + n_tokens, runs[kv]);
         parallel_for(pairs * per_kv, 1, [&](int64_t begin, int64_t end) {
             for (int64_t item = begin; item < end; ++item) {
                 const int64_t t = item / (p.n_head_kv * per_kv), kv = item / per_kv % p.n_head_kv;
                 const int64_t h0 = kv * group + item % per_kv * piece, heads = std::min(piece, (kv + 1) * group - h0);
                 AttentionHead a;
                 a.q = q + t * ld_q + h0 * d;
-                a.k = cache.keys(layer, kv);
-                a.v = cache.values(layer, kv);
+                a.runs = runs[static_cast<size_t>(kv)].data();
+                a.n_runs = static_cast<int64_t>(runs[static_cast<size_t>(kv)].size());
                 a.out = out + t * ld_out + h0 * d;
                 a.ldq = a.ldo = d;  // the heads of one token lie side by side
                 a.ldk = a.ldv = d;
@@ -142,11 +190,13 @@ void causal_attention(float* out, int64_t ld_out, const float* q, int64_t ld_q, 
             const int64_t query_pos = pos0 + t;
             const int64_t n_keys = query_pos + 1;                // causal: keys 0..query_pos
             const int64_t lo = p.window > 0 ? std::max<int64_t>(0, n_keys - p.window) : 0;  // window start
-            const float* qh = q + t * ld_q + h * d;              // [head_dim]
-            const float* keys = cache.keys(layer, h / group);    // [n_ctx, head_dim]
-            const float* vals = cache.values(layer, h / group);  // [n_ctx, head_dim]
-            for (int64_t j = 0; j < lo; ++j) scores[j] = 0.0f;   // outside the window: weight 0
-            for (int64_t j = lo; j < n_keys; ++j) scores[j] = p.scale * dot(qh, keys + j * d, d);
+            const float* qh = q + t * ld_q + h * d;  // [head_dim]
+            for (int64_t j = 0; j < lo; ++j) scores[j] = 0.0f;  // outside the window: weight 0
+            // Keys [n_keys, head_dim] in runs: one for a contiguous cache, one per block for a paged one.
+            cache.for_each_run(layer, h / group, n_keys, [&](int64_t j0, int64_t n, const float* keys, const float*) {
+                for (int64_t j = std::max<int64_t>(0, lo - j0); j < n; ++j)
+                    scores[j0 + j] = p.scale * dot(qh, keys + j * d, d);
+            });
             if (p.alibi_slopes)
                 for (int64_t j = 0; j < n_keys; ++j) scores[j] += p.alibi_slopes[h] * static_cast<float>(j);
             softmax(scores.data() + lo, n_keys - lo);
@@ -154,11 +204,13 @@ void causal_attention(float* out, int64_t ld_out, const float* q, int64_t ld_q, 
                 (*p.weights_hook)(layer, h, query_pos, std::span<const float>(scores.data(), n_keys));
             float* oh = out + t * ld_out + h * d;  // [head_dim]
             for (int64_t i = 0; i < d; ++i) oh[i] = 0.0f;
-            for (int64_t j = lo; j < n_keys; ++j) {
-                const float w = scores[j];
-                const float* vj = vals + j * d;
-                for (int64_t i = 0; i < d; ++i) oh[i] += w * vj[i];
-            }
+            cache.for_each_run(layer, h / group, n_keys, [&](int64_t j0, int64_t n, const float*, const float* vals) {
+                for (int64_t j = std::max<int64_t>(0, lo - j0); j < n; ++j) {
+                    const float w = scores[j0 + j];
+                    const float* vj = vals + j * d;
+                    for (int64_t i = 0; i < d; ++i) oh[i] += w * vj[i];
+                }
+            });
         }
     });
 }

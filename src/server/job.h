@@ -47,6 +47,7 @@ struct JobEvent {
     std::string finish_reason;  // Done: "stop" | "length"; Error: "timeout" | "cancelled" | "error"
     std::string error;          // Error: message
     int64_t n_prompt = 0, n_generated = 0;  // Done / Error
+    int64_t n_cached = 0;                   // Done / Error: prompt tokens reused from the KV cache
     int32_t choice = 0;                     // which of the request's n choices
 };
 

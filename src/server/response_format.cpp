@@ -87,14 +87,15 @@ nlohmann::json stream_chunk(const ResponseHeader& h, int32_t choice, const std::
             {"choices", nlohmann::json::array({c})}};
 }
 
-nlohmann::json usage_json(int64_t prompt_tokens, int64_t completion_tokens) {
+nlohmann::json usage_json(int64_t prompt_tokens, int64_t completion_tokens, int64_t cached_tokens) {
     return {{"prompt_tokens", prompt_tokens},
             {"completion_tokens", completion_tokens},
-            {"total_tokens", prompt_tokens + completion_tokens}};
+            {"total_tokens", prompt_tokens + completion_tokens},
+            {"prompt_tokens_details", {{"cached_tokens", cached_tokens}}}};
 }
 
 nlohmann::json whole_response(const ResponseHeader& h, const std::vector<ChoiceResult>& choices,
-                              int64_t prompt_tokens, int64_t completion_tokens) {
+                              int64_t prompt_tokens, int64_t completion_tokens, int64_t cached_tokens) {
     nlohmann::json out_choices = nlohmann::json::array();
     for (size_t i = 0; i < choices.size(); ++i) {
         const ChoiceResult& r = choices[i];
@@ -110,7 +111,7 @@ nlohmann::json whole_response(const ResponseHeader& h, const std::vector<ChoiceR
             {"created", h.created},
             {"model", h.model},
             {"choices", out_choices},
-            {"usage", usage_json(prompt_tokens, completion_tokens)}};
+            {"usage", usage_json(prompt_tokens, completion_tokens, cached_tokens)}};
 }
 
 }  // namespace loom::server

@@ -43,8 +43,10 @@ struct ChoiceResult {
     std::string finish_reason;
 };
 
-nlohmann::json usage_json(int64_t prompt_tokens, int64_t completion_tokens);
+// OpenAI's usage object; prompt_tokens_details.cached_tokens: prompt tokens whose KV came from the prefix
+// cache (of the request's least-reusing choice when n > 1).
+nlohmann::json usage_json(int64_t prompt_tokens, int64_t completion_tokens, int64_t cached_tokens);
 nlohmann::json whole_response(const ResponseHeader& h, const std::vector<ChoiceResult>& choices,
-                              int64_t prompt_tokens, int64_t completion_tokens);
+                              int64_t prompt_tokens, int64_t completion_tokens, int64_t cached_tokens);
 
 }  // namespace loom::server

@@ -2,6 +2,7 @@
 // stream the scheduler's events as SSE chunks or wait for them and answer one JSON object.
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 #include <thread>
@@ -35,6 +36,7 @@ struct InFlight {
     std::vector<ChoiceResult> choices;
     std::vector<size_t> text_offset;  // bytes of text so far per choice (completions' text_offset)
     int64_t n_prompt = 0, n_generated = 0;
+    int64_t n_cached = -1;  // prompt tokens reused from the KV cache: the least over finished choices
     int32_t n_finished = 0;
     // Function calling (chat only): the tools, the format the model answers in, a streamer per choice.
     ToolRequest tools;
@@ -194,6 +196,7 @@ nlohmann::json absorb(ServerContext& ctx, InFlight& f, const JobEvent& e) {
     if (e.kind == JobEvent::Kind::Done || e.kind == JobEvent::Kind::Error) {
         c.finish_reason = e.finish_reason;
         f.n_generated += e.n_generated;
+        f.n_cached = f.n_cached < 0 ? e.n_cached : std::min(f.n_cached, e.n_cached);
         ++f.n_finished;
         request_note().generated_tokens = f.n_generated;  // absorb runs on the request's own thread
     }
@@ -232,7 +235,7 @@ void answer_whole(ServerContext& ctx, std::shared_ptr<InFlight> f, const httplib
             throw error_of(*e);
         }
     }
-    nlohmann::json out = whole_response(f->header, f->choices, f->n_prompt, f->n_generated);
+    nlohmann::json out = whole_response(f->header, f->choices, f->n_prompt, f->n_generated, std::max<int64_t>(0, f->n_cached));
     if (f->tools.calls_possible())
         for (size_t i = 0; i < f->choices.size(); ++i) {
             std::string finish_reason = f->choices[i].finish_reason;
@@ -307,7 +310,7 @@ bool stream_events(ServerContext& ctx, InFlight& f, httplib::DataSink& sink) {
     if (r.include_usage) {
         nlohmann::json u = stream_chunk(f.header, 0, "", nullptr, "");
         u["choices"] = nlohmann::json::array();
-        u["usage"] = usage_json(f.n_prompt, f.n_generated);
+        u["usage"] = usage_json(f.n_prompt, f.n_generated, std::max<int64_t>(0, f.n_cached));
         write_event(sink, u);
     }
     const std::string done = "data: [DONE]\n\n";

@@ -146,6 +146,28 @@ void add_utility_routes(httplib::Server& server, ServerContext& ctx) {
     add_get(server, ctx, "/metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
         res.set_content(ctx.metrics.prometheus_text(), "text/plain; version=0.0.4");
     });
+    add_get(server, ctx, "/slots", guarded(ctx, [&ctx](const httplib::Request&, httplib::Response& res) {
+                if (!ctx.scheduler)
+                    throw ApiError(400, "this server has no text-generation model (it serves embeddings only)",
+                                   "invalid_request_error");
+                nlohmann::json slots = nlohmann::json::array();
+                for (const Scheduler::SlotInfo& s : ctx.scheduler->describe_slots())
+                    slots.push_back({{"id", s.id},
+                                     {"state", s.state},
+                                     {"n_ctx", ctx.scheduler->config().n_ctx},
+                                     {"positions", s.positions},
+                                     {"kv_blocks", s.blocks},
+                                     {"prompt_tokens", s.prompt_tokens},
+                                     {"cached_prompt_tokens", s.cached_prompt_tokens},
+                                     {"generated_tokens", s.generated_tokens}});
+                const Metrics& m = ctx.metrics;
+                res.set_content(json_text({{"kv", {{"block_size", m.kv_block_size},
+                                                   {"blocks_total", m.kv_blocks_total},
+                                                   {"blocks_free", m.kv_blocks_free.load()},
+                                                   {"blocks_cached", m.kv_blocks_cached.load()}}},
+                                           {"slots", slots}}),
+                                "application/json");
+            }));
     add_get(server, ctx, "/v1/models", guarded(ctx, [&ctx](const httplib::Request&, httplib::Response& res) {
                 nlohmann::json data = nlohmann::json::array();
                 for (const ServedModelInfo& s : served_models(ctx.model, ctx.chat_template.has_value()))

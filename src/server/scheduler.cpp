@@ -1,4 +1,5 @@
 #include "server/scheduler.h"
+#include "server/scheduler_slot.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,22 +12,6 @@
 #include "generate/stop_strings.h"
 
 namespace loom::server {
-
-struct Scheduler::Slot {
-    explicit Slot(KvCache c) : cache(std::move(c)) {}
-    enum class State { Free, Prefill, Decode };
-
-    KvCache cache;  // [n_layer, n_head_kv, n_ctx, head_dim], reused by every job this slot runs
-    State state = State::Free;
-    std::shared_ptr<Job> job;
-    std::unique_ptr<SamplerChain> sampler;
-    std::unique_ptr<DecodeStream> stream;
-    std::unique_ptr<StopStringMatcher> stops;
-    size_t n_prefilled = 0;     // prompt tokens in the cache
-    int32_t n_generated = 0;    // tokens sampled (end-of-generation not counted)
-    int32_t next_token = -1;    // sampled, to be run by the next decode step
-    std::vector<float> logits;  // [n_vocab] after a prefill chunk
-};
 
 namespace {
 
@@ -68,9 +53,25 @@ Scheduler::Scheduler(DecoderModel& model, const Tokenizer& tokenizer, std::vecto
     if (config_.n_slots <= 0) throw Error("--slots must be positive, got " + std::to_string(config_.n_slots));
     if (config_.n_ctx <= 1) throw Error("--ctx must be at least 2, got " + std::to_string(config_.n_ctx));
     if (config_.prefill_chunk <= 0) throw Error("prefill chunk must be positive");
+    if (config_.kv_block_size <= 0) throw Error("the KV block size must be positive");
+    if (config_.kv_memory < 0) throw Error("--kv-memory must not be negative");
+    const ModelConfig& mc = model_.config();
+    const int64_t bs = config_.kv_block_size;
+    const size_t block_bytes = KvBlockPool::block_bytes(mc.n_layer, mc.n_head_kv, mc.head_dim, bs);
+    // Default: what n_slots caches of n_ctx positions took before the pool existed.
+    const int64_t n_blocks = config_.kv_memory > 0 ? config_.kv_memory / static_cast<int64_t>(block_bytes)
+                                                   : config_.n_slots * ((config_.n_ctx + bs - 1) / bs);
+    if (n_blocks < 1)
+        throw Error("--kv-memory " + std::to_string(config_.kv_memory) + " bytes holds no KV block of " +
+                    std::to_string(block_bytes) + " bytes (" + std::to_string(bs) + " positions)")
+            .hint("give at least " + std::to_string(block_bytes) + " bytes, e.g. --kv-memory 64M");
+    kv_pool_ = std::make_unique<KvBlockPool>(mc.n_layer, mc.n_head_kv, mc.head_dim, bs, n_blocks);
+    metrics_.kv_blocks_total = n_blocks;
+    metrics_.kv_block_size = bs;
+    metrics_.kv_blocks_free.store(n_blocks);
     const int64_t n_vocab = model_.config().n_vocab;
     for (int32_t i = 0; i < config_.n_slots; ++i) {
-        slots_.push_back(std::make_unique<Slot>(model_.make_cache(config_.n_ctx)));
+        slots_.push_back(std::make_unique<Slot>(KvCache(*kv_pool_, config_.n_ctx)));
         slots_.back()->logits.resize(n_vocab);
     }
     batch_logits_.resize(static_cast<size_t>(config_.n_slots) * n_vocab);
@@ -136,6 +137,7 @@ void Scheduler::loop() {
         } catch (...) {
             fail_running(std::current_exception());
         }
+        publish_kv_metrics();
     }
     // Shutting down: whatever is left ends as cancelled, so no HTTP thread waits forever.
     for (auto& slot : slots_)
@@ -180,43 +182,103 @@ void Scheduler::run_exclusive_tasks() {
 }
 
 void Scheduler::admit_queued() {
-    for (auto& slot_ptr : slots_) {
-        Slot& slot = *slot_ptr;
-        if (slot.state != Slot::State::Free) continue;
+    while (true) {
+        std::vector<CachedSequence> sequences;  // [n_slots]
+        for (auto& slot : slots_)
+            sequences.push_back({slot->cached, slot->state == Slot::State::Free, slot->last_used});
+        std::shared_ptr<Job> job;
+        std::optional<ReusePlan> plan;
         {
             std::lock_guard lock(mutex_);
             if (queue_.empty()) return;
-            slot.job = std::move(queue_.front());
+            plan = plan_prefix_reuse(sequences, queue_.front()->spec().prompt, config_.prefix_cache,
+                                     config_.min_last_pass);
+            if (!plan) return;
+            job = std::move(queue_.front());
             queue_.pop_front();
             ++running_;
             metrics_.queue_depth.store(static_cast<int64_t>(queue_.size()));
         }
+        Slot& slot = *slots_[plan->target];
         metrics_.slots_active.fetch_add(1);
-        const JobSpec& spec = slot.job->spec();
-        slot.cache.clear();
-        slot.n_prefilled = 0;
-        slot.n_generated = 0;
-        slot.next_token = -1;
         slot.state = Slot::State::Prefill;
+        slot.job = std::move(job);
+        slot.n_reused = 0;
+        slot.resuming = false;
+        slot.admitted = ++admit_clock_;
         try {
-            if (spec.prompt.empty() || static_cast<int64_t>(spec.prompt.size()) >= config_.n_ctx)
-                throw Error("prompt of " + std::to_string(spec.prompt.size()) +
-                            " tokens does not fit the context");
-            slot.sampler = make_sampler_chain(spec.sampling);
-            if (spec.grammar) {
-                if (!grammar_trie_)
-                    grammar_trie_ = std::make_shared<const grammar::TokenTrie>(grammar::TokenBytes::from_tokenizer(tokenizer_));
-                auto stage = std::make_unique<grammar::GrammarSampler>(spec.grammar, grammar_trie_, end_of_generation_);
-                // the answer closes within max_tokens and the context left after the prompt
-                stage->set_token_budget(std::min<int64_t>(spec.max_tokens,
-                                                          config_.n_ctx - static_cast<int64_t>(spec.prompt.size())));
-                slot.sampler->add_front(std::move(stage));
-            }
-            slot.stream = std::make_unique<DecodeStream>(tokenizer_, /*skip_special_tokens=*/true);
-            slot.stops = std::make_unique<StopStringMatcher>(spec.stop);
-        } catch (const std::exception& e) {  // the job's own prompt or settings are unusable
-            finish(slot, scheduler_error_event("invalid_request", e.what()));
+            // Positions past n_reused are overwritten by this job's own prompt (paged over one pool, the
+            // prefix's blocks are shared, not copied).
+            const Slot& source = *slots_[plan->source];
+            slot.cache.copy_prefix_from(source.cache, plan->n_reused);
+            if (&source != &slot) slot.cached = source.cached;
+            slot.cached.resize(static_cast<size_t>(plan->n_reused));
+        } catch (...) {
+            slot.cache.clear();
+            slot.cached.clear();
+            finish(slot, scheduler_failure_event(std::current_exception()));
+            continue;
         }
+        // Admission by memory: the prompt's blocks must be free, or held by free slots' cached prefixes only,
+        // with one block to spare per running sequence (its next decode step may open a block).
+        const std::vector<int32_t>& prompt = slot.job->spec().prompt;
+        const int64_t needed = slot.cache.blocks_to_write(
+            plan->n_reused, static_cast<int64_t>(prompt.size()) - plan->n_reused);
+        int64_t n_running = 0;
+        for (auto& other : slots_) n_running += other.get() != &slot && other->job != nullptr;
+        const bool fits = kv_pool_->n_free() + droppable_blocks(&slot) >= needed + n_running;
+        if (!fits && n_running > 0) {  // wait for memory, at the head of the queue
+            std::shared_ptr<Job> waiting = std::move(slot.job);
+            slot.state = Slot::State::Free;
+            metrics_.slots_active.fetch_sub(1);
+            std::lock_guard lock(mutex_);
+            queue_.push_front(std::move(waiting));
+            --running_;
+            metrics_.queue_depth.store(static_cast<int64_t>(queue_.size()));
+            return;
+        }
+        if (!make_room(needed, slot)) {  // nothing else runs: this prompt can never fit
+            finish(slot, scheduler_error_event(
+                             "invalid_request",
+                             "the prompt needs " + std::to_string(needed) + " KV blocks of " +
+                                 std::to_string(kv_pool_->block_size()) + " positions; the server's KV memory " +
+                                 "holds " + std::to_string(kv_pool_->n_blocks()) + " (raise --kv-memory)"));
+            continue;
+        }
+        slot.n_reused = plan->n_reused;
+        if (config_.prefix_cache) {
+            metrics_.prefix_lookups.fetch_add(1);
+            if (plan->n_reused > 0) metrics_.prefix_hits.fetch_add(1);
+            metrics_.prompt_tokens_cached.fetch_add(static_cast<uint64_t>(plan->n_reused));
+        }
+        start_job(slot, slot.job);
+    }
+}
+
+void Scheduler::start_job(Slot& slot, std::shared_ptr<Job> job) {
+    const JobSpec& spec = job->spec();
+    slot.last_used = ++use_clock_;
+    slot.n_prefilled = static_cast<size_t>(slot.n_reused);
+    slot.replay.clear();
+    slot.n_generated = 0;
+    slot.next_token = -1;
+    try {
+        if (spec.prompt.empty() || static_cast<int64_t>(spec.prompt.size()) >= config_.n_ctx)
+            throw Error("prompt of " + std::to_string(spec.prompt.size()) + " tokens does not fit the context");
+        slot.sampler = make_sampler_chain(spec.sampling);
+        if (spec.grammar) {
+            if (!grammar_trie_)
+                grammar_trie_ = std::make_shared<const grammar::TokenTrie>(grammar::TokenBytes::from_tokenizer(tokenizer_));
+            auto stage = std::make_unique<grammar::GrammarSampler>(spec.grammar, grammar_trie_, end_of_generation_);
+            // the answer closes within max_tokens and the context left after the prompt
+            stage->set_token_budget(std::min<int64_t>(spec.max_tokens,
+                                                      config_.n_ctx - static_cast<int64_t>(spec.prompt.size())));
+            slot.sampler->add_front(std::move(stage));
+        }
+        slot.stream = std::make_unique<DecodeStream>(tokenizer_, /*skip_special_tokens=*/true);
+        slot.stops = std::make_unique<StopStringMatcher>(spec.stop);
+    } catch (const std::exception& e) {  // the job's own prompt or settings are unusable
+        finish(slot, scheduler_error_event("invalid_request", e.what()));
     }
 }
 
@@ -242,14 +304,36 @@ void Scheduler::retire_cancelled() {
     }
 }
 
+size_t Scheduler::prefill_count(size_t remaining) const {
+    const size_t chunk = static_cast<size_t>(config_.prefill_chunk);
+    const size_t tail = static_cast<size_t>(std::max<int64_t>(1, config_.min_last_pass));
+    if (remaining <= chunk) return remaining;
+    // Leave the last pass at least `tail` tokens (see SchedulerConfig::min_last_pass); chunks smaller than
+    // that (a test's, or a user's choice) are taken as they are.
+    if (chunk >= tail && remaining - chunk < tail) return remaining - tail;
+    return chunk;
+}
+
 void Scheduler::prefill_one_chunk() {
     const size_t n = slots_.size();
     for (size_t k = 0; k < n; ++k) {
         Slot& slot = *slots_[(next_prefill_ + k) % n];
         if (slot.state != Slot::State::Prefill) continue;
+        // A new job runs its prompt; a preempted one re-runs everything it had (prompt + generated tokens).
+        const std::vector<int32_t>& prompt = slot.resuming ? slot.replay : slot.job->spec().prompt;
+        const size_t count = prefill_count(prompt.size() - slot.n_prefilled);
+        if (!make_room(slot.cache.blocks_to_write(slot.cache.size(), static_cast<int64_t>(count)), slot)) {
+            if (older_job_running(slot)) continue;  // they will finish and free memory: wait
+            if (slot.resuming) {  // what it generated before the preemption no longer fits: it ends there
+                release_tail(slot);
+                finish(slot, JobEvent{JobEvent::Kind::Done, -1, "", 0, {}, "length", ""});
+            } else {
+                finish(slot, scheduler_error_event("invalid_request",
+                                                   "the KV memory (--kv-memory) cannot hold this prompt"));
+            }
+            return;
+        }
         next_prefill_ = (next_prefill_ + k + 1) % n;
-        const std::vector<int32_t>& prompt = slot.job->spec().prompt;
-        const size_t count = std::min<size_t>(config_.prefill_chunk, prompt.size() - slot.n_prefilled);
         const auto t0 = Clock::now();
         try {
             model_.forward(std::span<const int32_t>(prompt).subspan(slot.n_prefilled, count), slot.cache,
@@ -260,14 +344,43 @@ void Scheduler::prefill_one_chunk() {
         }
         metrics_.prefill_microseconds.fetch_add(micros_since(t0));
         metrics_.prefill_chunks.fetch_add(1);
-        metrics_.prompt_tokens.fetch_add(count);
+        if (!slot.resuming) metrics_.prompt_tokens.fetch_add(count);
+        slot.cached.insert(slot.cached.end(), prompt.begin() + static_cast<std::ptrdiff_t>(slot.n_prefilled),
+                           prompt.begin() + static_cast<std::ptrdiff_t>(slot.n_prefilled + count));
         slot.n_prefilled += count;
-        if (slot.n_prefilled == prompt.size()) emit_or_fail(slot, slot.logits);
+        if (slot.n_prefilled == prompt.size()) {
+            if (slot.resuming) {  // back where it was preempted: next_token is still to run
+                slot.resuming = false;
+                slot.replay.clear();
+                slot.state = Slot::State::Decode;
+            } else {
+                emit_or_fail(slot, slot.logits);
+            }
+        }
         return;
     }
 }
 
 void Scheduler::decode_batch() {
+    // Memory first, oldest job first: each decoding slot may open a block (or copy a shared one); younger
+    // jobs are preempted to make room for older ones, and a job that cannot grow even then ends ("length").
+    std::vector<Slot*> by_age;
+    for (auto& slot : slots_)
+        if (slot->state == Slot::State::Decode) by_age.push_back(slot.get());
+    std::sort(by_age.begin(), by_age.end(), [](const Slot* a, const Slot* b) { return a->admitted < b->admitted; });
+    int64_t needed = 0;
+    for (Slot* slot : by_age) {
+        if (slot->state != Slot::State::Decode) continue;  // preempted for an older one meanwhile
+        const int64_t own = slot->cache.blocks_to_write(slot->cache.size(), 1);
+        if (make_room(needed + own, *slot)) {
+            needed += own;
+        } else if (older_job_running(*slot)) {
+            preempt(*slot);  // older jobs hold the memory: wait for them, then re-run and go on
+        } else {
+            release_tail(*slot);  // the oldest job fills the memory alone: as at the end of a context window
+            finish(*slot, JobEvent{JobEvent::Kind::Done, -1, "", 0, {}, "length", ""});
+        }
+    }
     std::vector<Slot*> batch;
     std::vector<int32_t> tokens;   // [B]
     std::vector<KvCache*> caches;  // [B]
@@ -289,6 +402,7 @@ void Scheduler::decode_batch() {
     metrics_.decode_microseconds.fetch_add(micros_since(t0));
     metrics_.decode_steps.fetch_add(1);
     metrics_.decode_batch_rows.fetch_add(batch.size());
+    for (Slot* slot : batch) slot->cached.push_back(slot->next_token);
     const size_t n_vocab = static_cast<size_t>(model_.config().n_vocab);
     for (size_t b = 0; b < batch.size(); ++b)
         emit_or_fail(*batch[b], std::span<const float>(batch_logits_).subspan(b * n_vocab, n_vocab));
@@ -329,13 +443,8 @@ void Scheduler::sample_and_emit(Slot& slot, std::span<const float> logits) {
     const bool end_of_generation =
         !spec.ignore_eos && std::find(end_of_generation_.begin(), end_of_generation_.end(), event.token) !=
                                 end_of_generation_.end();
-    auto release_tail = [&](const std::string& pending) {
-        StopStringMatcher::Result r = slot.stops->push(pending);
-        std::string tail = r.text + (r.stopped ? "" : slot.stops->flush());
-        if (!tail.empty()) slot.job->push(JobEvent{JobEvent::Kind::Text, -1, tail, 0, {}, "", ""});
-    };
     if (end_of_generation) {  // the end token itself is not part of the reply
-        release_tail(slot.stream->flush());
+        release_tail(slot);
         finish(slot, JobEvent{JobEvent::Kind::Done, -1, "", 0, {}, "stop", ""});
         return;
     }
@@ -346,7 +455,7 @@ void Scheduler::sample_and_emit(Slot& slot, std::span<const float> logits) {
     if (r.stopped) {
         finish(slot, JobEvent{JobEvent::Kind::Done, -1, "", 0, {}, "stop", ""});
     } else if (slot.n_generated >= spec.max_tokens || slot.cache.size() >= slot.cache.n_ctx()) {
-        release_tail(slot.stream->flush());
+        release_tail(slot);
         finish(slot, JobEvent{JobEvent::Kind::Done, -1, "", 0, {}, "length", ""});
     } else {
         slot.next_token = token;
@@ -354,9 +463,17 @@ void Scheduler::sample_and_emit(Slot& slot, std::span<const float> logits) {
     }
 }
 
+void Scheduler::release_tail(Slot& slot) {
+    StopStringMatcher::Result r = slot.stops->push(slot.stream->flush());
+    std::string tail = r.text + (r.stopped ? "" : slot.stops->flush());
+    if (!tail.empty()) slot.job->push(JobEvent{JobEvent::Kind::Text, -1, tail, 0, {}, "", ""});
+}
+
 void Scheduler::finish(Slot& slot, JobEvent event) {
     event.n_prompt = static_cast<int64_t>(slot.job->spec().prompt.size());
     event.n_generated = slot.n_generated;
+    event.n_cached = slot.n_reused;
+    slot.last_used = ++use_clock_;
     if (event.kind == JobEvent::Kind::Done)
         metrics_.jobs_completed.fetch_add(1);
     else
@@ -369,6 +486,8 @@ void Scheduler::finish(Slot& slot, JobEvent event) {
     slot.stream.reset();
     slot.stops.reset();
     slot.state = Slot::State::Free;
+    slot.resuming = false;
+    slot.replay.clear();
     metrics_.slots_active.fetch_sub(1);
     {
         std::lock_guard lock(mutex_);

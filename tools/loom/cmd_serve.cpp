@@ -35,6 +35,7 @@ struct ServeOptions {
     std::vector<std::string> api_keys;
     std::string api_key_file;
     std::string chat_template_file;  // --chat-template
+    std::string kv_memory;           // --kv-memory as typed (parse_byte_size)
 };
 
 // The name a model is served under: its file or folder name ("opus-mt-en-de/" -> "opus-mt-en-de").
@@ -77,6 +78,7 @@ int run(ServeOptions& o) {
             return tokenizer->encode(text, true).ids;
         };
         o.config.scheduler.n_ctx = choose_context(loaded->model->config(), o.context);
+        if (!o.kv_memory.empty()) o.config.scheduler.kv_memory = parse_byte_size(o.kv_memory);
     }
     served.embedder = embedder.get();
     std::unique_ptr<Seq2SeqTextPipeline> translator;
@@ -146,6 +148,12 @@ CommandRegistrar serve_registrar(
                         "prompt tokens per prefill step")
              ->capture_default_str()
              ->check(whole_number(1, 1 << 20));
+         app.add_option("--kv-memory", o->kv_memory,
+                        "memory for all sequences' keys/values, e.g. 512M, 2G (default: slots x ctx positions)")
+             ->check(byte_size(1));
+         app.add_flag_function(
+             "--no-prefix-cache", [o](int64_t) { o->config.scheduler.prefix_cache = false; },
+             "recompute every prompt (default: reuse the KV of prompt prefixes other requests have run)");
          app.add_option("--timeout", o->config.request_timeout_s, "per-request time limit in seconds")
              ->capture_default_str()
              ->check(real_number(0, 1e9, true));

@@ -82,4 +82,39 @@ CLI::Validator tokens_to_generate() {
         "", "tokens_to_generate");
 }
 
+int64_t parse_byte_size(const std::string& text) {
+    if (text.empty()) return -1;
+    errno = 0;
+    char* end = nullptr;
+    const double number = std::strtod(text.c_str(), &end);
+    if (errno == ERANGE || end == text.c_str() || !std::isfinite(number) || number < 0) return -1;
+    std::string suffix(end);
+    for (const char* unit : {"iB", "B"})  // "2G", "2GB" and "2GiB" all mean 2 x 2^30
+        if (suffix.size() > 1 && suffix.size() >= std::char_traits<char>::length(unit) &&
+            suffix.compare(suffix.size() - std::char_traits<char>::length(unit), std::string::npos, unit) == 0) {
+            suffix.resize(suffix.size() - std::char_traits<char>::length(unit));
+            break;
+        }
+    double scale = 1;
+    if (suffix == "K" || suffix == "k") scale = 1024.0;
+    else if (suffix == "M" || suffix == "m") scale = 1024.0 * 1024;
+    else if (suffix == "G" || suffix == "g") scale = 1024.0 * 1024 * 1024;
+    else if (suffix == "T" || suffix == "t") scale = 1024.0 * 1024 * 1024 * 1024;
+    else if (!suffix.empty() && suffix != "B") return -1;
+    const double bytes = number * scale;
+    if (bytes >= 9.0e18) return -1;
+    return static_cast<int64_t>(bytes);
+}
+
+CLI::Validator byte_size(int64_t min) {
+    return CLI::Validator(
+        [min](std::string& text) -> std::string {
+            const int64_t v = parse_byte_size(text);
+            if (v < 0) return "'" + text + "' is not a memory size: give bytes or a number with K, M, G or T (e.g. 512M, 2G)";
+            if (v < min) return out_of_range(text, "at least " + std::to_string(min) + " bytes");
+            return {};
+        },
+        "", "byte_size");
+}
+
 }  // namespace loom::cli

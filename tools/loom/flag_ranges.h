@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <limits>
+#include <string>
 
 namespace loom::cli {
 
@@ -21,5 +22,11 @@ CLI::Validator real_number(double min, double max = std::numeric_limits<double>:
 
 // -n: -1 (until the context window is full) or a whole number >= 1 that fits int32.
 CLI::Validator tokens_to_generate();
+
+// A memory size: bytes, or a number with a binary suffix K, M, G or T (optionally followed by B or iB):
+// "512M", "2G", "1.5GiB", "1048576". -1 when the text is not one (the validator below says what is wrong).
+int64_t parse_byte_size(const std::string& text);
+// A flag that takes parse_byte_size's format, at least `min` bytes.
+CLI::Validator byte_size(int64_t min);
 
 }  // namespace loom::cli
