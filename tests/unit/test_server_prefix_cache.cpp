@@ -272,6 +272,13 @@ TEST(PrefixReuseScheduler, CopyingFromARunningJobAndEvictionNeverCorruptIt) {
     Scheduler scheduler(model, *m.tokenizer, {}, exact_tiny(SchedulerConfig{2, 128, 3, 16}), metrics);
     const Ids long_prompt = {2, 7, 1, 8, 2, 8, 1, 8, 2, 8, 4, 5};
     const int32_t n_long = 60;
+    const Ids sharing = concat(Ids(long_prompt.begin(), long_prompt.begin() + 10), {9, 9});
+    const std::vector<Ids> others = {sharing, {1, 1, 2}, {3, 5, 8}, {13, 21, 34}, {55, 89, 14}};
+    // The references first: the model's scratch buffers are not shared between threads, so nothing may run
+    // it beside the scheduler while the scheduler has work (ASan caught a read of a buffer the other resized).
+    std::vector<Ids> expected;
+    for (const Ids& prompt : others) expected.push_back(greedy_alone(model, prompt, 12));
+    const Ids expected_long = greedy_alone(model, long_prompt, n_long);
     JobSpec spec;
     spec.prompt = long_prompt;
     spec.max_tokens = n_long;
@@ -284,11 +291,9 @@ TEST(PrefixReuseScheduler, CopyingFromARunningJobAndEvictionNeverCorruptIt) {
     ASSERT_TRUE(e && e->kind == JobEvent::Kind::Token);
     long_tokens.push_back(e->token);
 
-    const Ids sharing = concat(Ids(long_prompt.begin(), long_prompt.begin() + 10), {9, 9});
-    const std::vector<Ids> others = {sharing, {1, 1, 2}, {3, 5, 8}, {13, 21, 34}, {55, 89, 14}};
     const std::vector<Finished> r = run_jobs(scheduler, others, 12);
     EXPECT_EQ(r[0].n_cached, 10);  // copied from the running job
-    for (size_t i = 0; i < others.size(); ++i) EXPECT_EQ(r[i].tokens, greedy_alone(model, others[i], 12)) << i;
+    for (size_t i = 0; i < others.size(); ++i) EXPECT_EQ(r[i].tokens, expected[i]) << i;
     while (true) {
         e = channel->pop(std::chrono::milliseconds(30000));
         ASSERT_TRUE(e);
@@ -296,7 +301,7 @@ TEST(PrefixReuseScheduler, CopyingFromARunningJobAndEvictionNeverCorruptIt) {
         if (e->kind == JobEvent::Kind::Done || e->kind == JobEvent::Kind::Error) break;
     }
     EXPECT_EQ(e->finish_reason, "length");
-    EXPECT_EQ(long_tokens, greedy_alone(model, long_prompt, n_long));
+    EXPECT_EQ(long_tokens, expected_long);
     const Ids next_turn = concat(concat(long_prompt, long_tokens), {6});
     const std::vector<Finished> again = run_jobs(scheduler, {next_turn}, 8);
     EXPECT_EQ(again[0].tokens, greedy_alone(model, next_turn, 8));
