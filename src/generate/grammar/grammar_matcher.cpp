@@ -191,15 +191,18 @@ bool GrammarMatcher::can_end() const {
     return pending_.empty() && !stacks_.empty() && stacks_.front().empty();  // sorted: empty first
 }
 
+// Bytes that finish one parse: each position on the stack finishes its sequence (the top waits on a character
+// set, its own element counted; the others resume after the rule they called).
+uint64_t GrammarMatcher::stack_completion_bytes(const Stack& stack, const CompletionLengths& lengths) {
+    uint64_t sum = 0;
+    for (Position p : stack)
+        sum = std::min(sum + lengths.suffix(rule_of(p), alt_of(p), index_of(p)), CompletionLengths::kNever);
+    return sum;
+}
+
 uint64_t GrammarMatcher::min_completion_bytes(const CompletionLengths& lengths) const {
-    // Each stack ends when every position on it finishes its sequence: the top waits on a character set (its
-    // own element counted), the others resume after the rule they called.
     uint64_t best = CompletionLengths::kNever;
-    for (const Stack& s : stacks_) {
-        uint64_t sum = 0;
-        for (Position p : s) sum = std::min(sum + lengths.suffix(rule_of(p), alt_of(p), index_of(p)), CompletionLengths::kNever);
-        best = std::min(best, sum);
-    }
+    for (const Stack& s : stacks_) best = std::min(best, stack_completion_bytes(s, lengths));
     if (!pending_.empty() && best < CompletionLengths::kNever) {
         // plus the rest of the unfinished character (its set's shortest character was counted already, so this
         // over-estimates by a byte or more: on the safe side)
@@ -212,8 +215,7 @@ uint64_t GrammarMatcher::min_completion_bytes(const CompletionLengths& lengths) 
 uint64_t GrammarMatcher::max_completion_bytes(const CompletionLengths& lengths) const {
     uint64_t worst = 0;
     for (const Stack& s : stacks_) {
-        uint64_t sum = 0;
-        for (Position p : s) sum = std::min(sum + lengths.suffix(rule_of(p), alt_of(p), index_of(p)), CompletionLengths::kNever);
+        const uint64_t sum = stack_completion_bytes(s, lengths);
         if (sum < CompletionLengths::kNever) worst = std::max(worst, sum);
     }
     return worst + 4;  // and a pending character's rest

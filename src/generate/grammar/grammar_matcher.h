@@ -65,6 +65,7 @@ class GrammarMatcher {
     std::string pending_;        // bytes of a UTF-8 character not yet complete
 
     const Element& element_at(Position p) const;
+    static uint64_t stack_completion_bytes(const Stack& stack, const CompletionLengths& lengths);
     // Follows rule references until every stack's top is a Chars element (or it is finished), appending to `out`
     // and counting the positions appended in `positions`; throws loom::Error past the ambiguity limits.
     void expand(Stack stack, std::vector<Stack>& out, size_t& positions, int depth) const;
